@@ -1,0 +1,154 @@
+package review
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/kljensen/snowball/english"
+	"github.com/kljensen/snowball/norwegian"
+	"github.com/kljensen/snowball/russian"
+)
+
+// Coverage reports, for each key point, whether the answer covers it: whether
+// any of the point's phrases occurs in the answer. lang is one of en, nb, ru, fa.
+func Coverage(lang, answer string, points [][]string) []bool {
+	words := Words(lang, answer)
+	covered := make([]bool, len(points))
+	for i, phrases := range points {
+		for _, p := range phrases {
+			if Contains(words, Words(lang, p)) {
+				covered[i] = true
+				break
+			}
+		}
+	}
+	return covered
+}
+
+// Contains reports whether phrase occurs as consecutive words of words.
+// An empty phrase is never contained.
+func Contains(words, phrase []string) bool {
+	if len(phrase) == 0 {
+		return false
+	}
+outer:
+	for i := 0; i+len(phrase) <= len(words); i++ {
+		for j, w := range phrase {
+			if words[i+j] != w {
+				continue outer
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// Words splits text into normalised, comparable words for lang.
+func Words(lang, text string) []string {
+	text = normalizeChars(text)
+	fields := strings.FieldsFunc(text, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r)
+	})
+	out := make([]string, 0, len(fields))
+	for i := 0; i < len(fields); i++ {
+		w := fields[i]
+		if lang == "fa" {
+			// «می شود», «می‌شود» and «میشود» are one word.
+			if (w == "می" || w == "نمی") && i+1 < len(fields) {
+				w += fields[i+1]
+				i++
+			}
+			if persianSuffixes[w] {
+				continue // a detached plural or ezafe suffix: «کش ها»
+			}
+			w = trimPersianSuffix(w)
+		}
+		out = append(out, stem(lang, w))
+	}
+	return out
+}
+
+// stem reduces one lower-case word to its stem. Latin-script words inside
+// Russian or Persian text are stemmed as English; Cyrillic words as Russian.
+func stem(lang, w string) string {
+	switch script(w) {
+	case latin:
+		if lang == "nb" {
+			return norwegian.Stem(w, true)
+		}
+		return english.Stem(w, true)
+	case cyrillic:
+		return russian.Stem(w, true)
+	}
+	return w
+}
+
+type scriptKind int
+
+const (
+	other scriptKind = iota
+	latin
+	cyrillic
+)
+
+func script(w string) scriptKind {
+	for _, r := range w {
+		switch {
+		case unicode.Is(unicode.Latin, r):
+			return latin
+		case unicode.Is(unicode.Cyrillic, r):
+			return cyrillic
+		case unicode.IsLetter(r):
+			return other
+		}
+	}
+	return other
+}
+
+// persianSuffixes are suffixes that are often written detached (after a space
+// or a zero-width non-joiner) and carry no meaning for matching.
+var persianSuffixes = map[string]bool{"ها": true, "های": true, "هایی": true, "ای": true, "ی": true}
+
+// trimPersianSuffix drops a plural suffix written attached to a word: «کشها» → «کش».
+func trimPersianSuffix(w string) string {
+	for _, suf := range []string{"هایی", "های", "ها"} {
+		if rest, ok := strings.CutSuffix(w, suf); ok && len([]rune(rest)) >= 2 {
+			return rest
+		}
+	}
+	return w
+}
+
+// normalizeChars lower-cases text and folds the character variants that
+// people type interchangeably: Arabic and Persian letters, digits, ё, and
+// zero-width characters; it drops diacritics and tatweel.
+func normalizeChars(text string) string {
+	var b strings.Builder
+	b.Grow(len(text))
+	for _, r := range text {
+		switch {
+		case r == 'ي' || r == 'ى':
+			r = 'ی'
+		case r == 'ك':
+			r = 'ک'
+		case r == 'ة':
+			r = 'ه'
+		case r == 'أ' || r == 'إ' || r == 'ٱ':
+			r = 'ا'
+		case r == 'ؤ':
+			r = 'و'
+		case r >= '۰' && r <= '۹':
+			r = '0' + (r - '۰')
+		case r >= '٠' && r <= '٩':
+			r = '0' + (r - '٠')
+		case r == '\u200c' || r == '\u200b' || r == '\u00a0':
+			r = ' '
+		case r == 'ё' || r == 'Ё':
+			r = 'е'
+		case r == '\u0640' || r == '\u200d' || r == '\u200e' || r == '\u200f' || (r >= '\u064b' && r <= '\u065f') || r == '\u0670':
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}

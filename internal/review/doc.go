@@ -1,0 +1,9 @@
+// Package review judges answers: which key points an answer covers, and (in
+// later work) when a question is due again.
+//
+// Coverage compares normalised word sequences: text is lower-cased, split into
+// words on anything that is not a letter or digit, and each word is reduced to
+// a comparable form — a Snowball stem for English, Norwegian and Russian, and a
+// normalised form for Persian. A phrase is covered when its words occur as
+// consecutive words of the answer.
+package review
