@@ -103,8 +103,10 @@ func TestLoadBroken(t *testing.T) {
 			wants: []string{`q/demo.yaml:14: question: missing field "fa"`},
 		},
 		{
-			name:  "empty answer",
-			edit:  func(s string) string { return strings.Replace(s, "answer: Для дорогих чтений.", `answer: "  "`, 1) },
+			name: "empty answer",
+			edit: func(s string) string {
+				return strings.Replace(s, "answer: Для дорогих чтений.", `answer: "  "`, 1)
+			},
 			wants: []string{"q/demo.yaml:32: question demo-cache: ru.answer: empty"},
 		},
 		{

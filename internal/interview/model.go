@@ -1,0 +1,173 @@
+package interview
+
+import (
+	"context"
+	"time"
+)
+
+// Event is one thing a user did: typed text, pressed a button, or (Resume)
+// reconnected, for example by starting the terminal chat again.
+type Event struct {
+	Platform string // "terminal", "telegram", …
+	UserID   string // the user's id on the platform
+	ChatID   string // where replies go
+	Locale   string // the client's language hint, e.g. Telegram's language_code
+	Text     string // what the user typed, exactly
+	Data     string // the data of the pressed button, if a button was pressed
+	Resume   bool   // re-show where the user is
+}
+
+// Reply is one message to send.
+type Reply struct {
+	Platform string     `json:"platform"`
+	ChatID   string     `json:"chat_id"`
+	Lang     string     `json:"lang"`
+	Text     string     `json:"text"`
+	Buttons  [][]Button `json:"buttons,omitempty"`
+	// Answer is true when the bot now waits for a free-text answer, so a
+	// client can offer multi-line input.
+	Answer bool `json:"answer,omitempty"`
+}
+
+// Queued is a reply waiting in the outbox.
+type Queued struct {
+	ID    int64
+	Reply Reply
+}
+
+// Button is an inline choice; Data comes back in Event.Data when it is pressed.
+type Button struct {
+	Label string `json:"label"`
+	Data  string `json:"data"`
+}
+
+// Grade is a self-grade, as in spaced-repetition systems.
+type Grade int
+
+// The four self-grades.
+const (
+	Again Grade = 1
+	Hard  Grade = 2
+	Good  Grade = 3
+	Easy  Grade = 4
+)
+
+// User is a person talking to the bot on one platform.
+type User struct {
+	ID         int64
+	Platform   string
+	ExternalID string
+	Language   string // chosen with /language; "" when never chosen
+	Locale     string // the last client language hint
+	Dialog     Dialog
+	New        bool // created by this event
+}
+
+// Dialog is a choice the bot is waiting for outside a question.
+type Dialog struct {
+	Kind  string `json:"kind,omitempty"`  // "", DialogTrack, DialogLength or DialogRestart
+	Track string `json:"track,omitempty"` // with DialogLength
+}
+
+// Dialog kinds.
+const (
+	DialogTrack   = "track"
+	DialogLength  = "length"
+	DialogRestart = "restart"
+)
+
+// Interview statuses.
+const (
+	StatusActive   = "active"
+	StatusFinished = "finished"
+	StatusStopped  = "stopped"
+)
+
+// Interview is one mock interview: a run of questions from a track.
+type Interview struct {
+	ID          int64
+	UserID      int64
+	Track       string
+	QuestionIDs []string
+	Status      string
+	StartedAt   time.Time
+	FinishedAt  time.Time // zero while active
+	Steps       []Step    // the questions asked so far, in order
+}
+
+// Step is one asked question and what became of it.
+type Step struct {
+	Position   int // 1-based
+	QuestionID string
+	AskedAt    time.Time
+	Answer     string // exactly as typed
+	Answered   bool
+	AnsweredAt time.Time
+	Lang       string // the language the answer was judged in
+	Covered    []int  // indexes of the key points the answer covered
+	Points     int    // how many key points the question had in Lang
+	Skipped    bool   // skipped without an answer
+	Grade      Grade  // 0 when not graded
+	ClosedAt   time.Time
+}
+
+// Open reports whether the step still waits for an answer or a grade.
+func (s *Step) Open() bool { return s.ClosedAt.IsZero() }
+
+// Current returns the last asked step, or nil.
+func (iv *Interview) Current() *Step {
+	if len(iv.Steps) == 0 {
+		return nil
+	}
+	return &iv.Steps[len(iv.Steps)-1]
+}
+
+// Review is one self-grade in the append-only review log.
+type Review struct {
+	UserID      int64
+	QuestionID  string
+	Grade       Grade
+	At          time.Time
+	InterviewID int64
+}
+
+// Store runs work in transactions.
+type Store interface {
+	// InTx runs fn in one transaction, committed when fn returns nil.
+	InTx(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is what the engine reads and writes inside one transaction.
+type Tx interface {
+	// User returns the user, creating them if new, and locks them until the
+	// transaction ends so that one user's events are handled one at a time.
+	// A non-empty locale is remembered as the user's latest language hint.
+	User(ctx context.Context, platform, externalID, locale string) (User, error)
+	SaveUser(ctx context.Context, u User) error
+	// ActiveInterview returns the user's active interview with its steps, or nil.
+	ActiveInterview(ctx context.Context, userID int64) (*Interview, error)
+	// Interview returns one of the user's interviews with its steps, or nil.
+	Interview(ctx context.Context, userID, id int64) (*Interview, error)
+	// Interviews returns the user's latest interviews with their steps, newest first.
+	Interviews(ctx context.Context, userID int64, limit int) ([]Interview, error)
+	// CreateInterview stores a new interview and sets its ID.
+	CreateInterview(ctx context.Context, iv *Interview) error
+	// SaveInterview stores an interview's status and finish time.
+	SaveInterview(ctx context.Context, iv *Interview) error
+	// SaveStep inserts or updates one step of an interview.
+	SaveStep(ctx context.Context, interviewID int64, s Step) error
+	// AddReview appends to the review log.
+	AddReview(ctx context.Context, r Review) error
+	// LastReviews returns the user's latest review of each question they graded.
+	LastReviews(ctx context.Context, userID int64) (map[string]Review, error)
+	// Enqueue queues a reply for sending.
+	Enqueue(ctx context.Context, r Reply) error
+}
+
+// Translator gives the bot's texts in the user's language.
+type Translator interface {
+	Text(lang, id string, data map[string]any) string
+	Plural(lang, id string, n int, data map[string]any) string
+	Languages() []string
+	Negotiate(locale string) string
+}
