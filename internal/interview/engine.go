@@ -133,6 +133,11 @@ func (c *conv) command(name string) error {
 		c.say(c.t("Help", nil))
 		return nil
 	case "language":
+		if c.user.Dialog.Kind == "" || c.user.Dialog.soft() {
+			if err := c.setDialog(Dialog{Kind: DialogLanguage}); err != nil {
+				return err
+			}
+		}
 		c.languagePicker()
 		return nil
 	case "interview":
@@ -195,6 +200,11 @@ func (c *conv) current(iv *Interview) error {
 			c.restartQuestion(iv)
 			return nil
 		}
+	case DialogLanguage:
+		c.languagePicker()
+		return nil
+	case DialogHistory:
+		return c.historyList()
 	}
 	if iv != nil {
 		return c.prompt(iv)
@@ -218,6 +228,11 @@ func (c *conv) text(text string) error {
 	iv, err := c.tx.ActiveInterview(c.ctx, c.user.ID)
 	if err != nil {
 		return err
+	}
+	if c.user.Dialog.soft() {
+		if err := c.setDialog(Dialog{}); err != nil {
+			return err
+		}
 	}
 	if c.user.Dialog.Kind != "" {
 		c.say(c.t("PleaseChoose", nil))
@@ -283,6 +298,9 @@ func (c *conv) setLanguage(lang string) error {
 	}
 	c.user.Language = lang
 	c.lang = lang
+	if c.user.Dialog.Kind == DialogLanguage {
+		c.user.Dialog = Dialog{}
+	}
 	if err := c.tx.SaveUser(c.ctx, c.user); err != nil {
 		return fmt.Errorf("error saving user: %w", err)
 	}

@@ -63,9 +63,12 @@ type User struct {
 	New        bool // created by this event
 }
 
-// Dialog is a choice the bot is waiting for outside a question.
+// Dialog is a choice the bot is waiting for outside a question. While a
+// track, length or restart choice is pending, typed text gets a reminder to
+// choose; a language or history choice is soft: typing goes on as if it
+// were not there.
 type Dialog struct {
-	Kind  string `json:"kind,omitempty"`  // "", DialogTrack, DialogLength or DialogRestart
+	Kind  string `json:"kind,omitempty"`  // "" or one of the Dialog kinds
 	Track string `json:"track,omitempty"` // with DialogLength
 }
 
@@ -73,8 +76,13 @@ type Dialog struct {
 const (
 	DialogTrack   = "track"
 	DialogLength  = "length"
-	DialogRestart = "restart"
+	DialogRestart  = "restart"
+	DialogLanguage = "language"
+	DialogHistory  = "history"
 )
+
+// soft reports whether typed text may ignore the pending choice.
+func (d Dialog) soft() bool { return d.Kind == DialogLanguage || d.Kind == DialogHistory }
 
 // Interview statuses.
 const (

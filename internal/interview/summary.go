@@ -43,7 +43,7 @@ func (c *conv) summary(iv *Interview) string {
 		}),
 	)
 	if weak := c.weakTopics(iv); len(weak) > 0 {
-		lines = append(lines, c.t("SummaryWeakest", map[string]any{"Topics": strings.Join(weak, ", ")}))
+		lines = append(lines, c.t("SummaryWeakest", map[string]any{"Topics": strings.Join(weak, c.t("ListSeparator", nil))}))
 	} else if answered > 0 {
 		lines = append(lines, c.t("SummaryNoWeak", nil))
 	}
@@ -119,6 +119,11 @@ func (c *conv) historyList() error {
 		c.say(c.t("HistoryEmpty", nil))
 		return nil
 	}
+	if c.user.Dialog.Kind == "" || c.user.Dialog.soft() {
+		if err := c.setDialog(Dialog{Kind: DialogHistory}); err != nil {
+			return err
+		}
+	}
 	var rows [][]Button
 	for _, iv := range ivs {
 		answered := 0
@@ -150,6 +155,11 @@ func (c *conv) historyShow(id int64) error {
 	if iv == nil {
 		c.stale()
 		return nil
+	}
+	if c.user.Dialog.Kind == DialogHistory {
+		if err := c.setDialog(Dialog{}); err != nil {
+			return err
+		}
 	}
 	c.say(c.t("HistoryTitle", map[string]any{"Track": c.trackTitle(iv.Track), "Date": iv.StartedAt.Format("2006-01-02 15:04")}))
 	for _, s := range iv.Steps {

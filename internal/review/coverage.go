@@ -109,12 +109,16 @@ func script(w string) scriptKind {
 // or a zero-width non-joiner) and carry no meaning for matching.
 var persianSuffixes = map[string]bool{"ها": true, "های": true, "هایی": true, "ای": true, "ی": true}
 
-// trimPersianSuffix drops a plural suffix written attached to a word: «کشها» → «کش».
+// trimPersianSuffix drops a plural or indefinite suffix written attached to
+// a word: «کشها» → «کش», «بیشتری» → «بیشتر».
 func trimPersianSuffix(w string) string {
 	for _, suf := range []string{"هایی", "های", "ها"} {
 		if rest, ok := strings.CutSuffix(w, suf); ok && len([]rune(rest)) >= 2 {
 			return rest
 		}
+	}
+	if rest, ok := strings.CutSuffix(w, "ی"); ok && len([]rune(rest)) >= 3 {
+		return rest
 	}
 	return w
 }
