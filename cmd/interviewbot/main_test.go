@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -246,4 +248,150 @@ func describe(ss []step) string {
 		fmt.Fprintf(&b, "[%d answer=%q skipped=%v grade=%v covered=%v lang=%v] ", s.Position, deref(s.Answer), s.Skipped, s.Grade, s.Covered, deref(s.Lang))
 	}
 	return b.String()
+}
+
+func TestChatBadInput(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	long := strings.Repeat("ключ 🔑 کلید key ", 1250) // 20,000 characters
+	if n := len([]rune(long)); n != 20000 {
+		t.Fatalf("long answer has %d characters", n)
+	}
+	input := strings.Join([]string{
+		"hello there",   // idle text
+		"/frobnicate",   // unknown command
+		"/interview",    //
+		"7",             // out-of-range choice
+		"not a choice",  // text while a choice is pending
+		"1", "1",        // track, length
+		"   ",           // whitespace only: ignored by the terminal
+		"/help",         // a command in the middle of an answer
+		long, "",        // a 20,000-character answer
+		"9",             // out-of-range grade: appended to the answer, not lost
+		"",              //
+		"2",             // Hard
+		"مرحبا – سلام دنیا، with English inside 👋", "", // RTL and emoji
+		"/interview", // while one runs: continue or start over?
+		"1",          // continue
+		"4",          // Easy
+		"/stop",
+	}, "\n") + "\n"
+	out := b.chat(input, "-user", "eve", "-lang", "en")
+	for _, want := range []string{
+		"I'm not asking anything right now",
+		"I don't know the command /frobnicate",
+		"Please pick one of the options below.",
+		"Commands:",
+		"Thanks — your answer is saved.",
+		"I've added that to your answer.",
+		"You have an interview in progress",
+		"Interview stopped: Demo track",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	steps := b.steps("eve")
+	if len(steps) != 3 {
+		t.Fatalf("steps: %s", describe(steps))
+	}
+	if got := deref(steps[0].Answer); got != long+"\n\n9" {
+		t.Errorf("long answer saved with %d characters, want %d + the appended line", len([]rune(got)), len([]rune(long)))
+	}
+	if got := deref(steps[1].Answer); got != "مرحبا – سلام دنیا، with English inside 👋" {
+		t.Errorf("RTL answer = %q", got)
+	}
+	if steps[0].Grade != 2 || steps[1].Grade != 4 || !steps[2].Skipped {
+		t.Errorf("steps: %s", describe(steps))
+	}
+}
+
+// TestChatShowsRepliesQueuedBeforeACrash: replies committed to the outbox but
+// never printed (the process died in between) are shown at the next start.
+func TestChatShowsRepliesQueuedBeforeACrash(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.chat("/interview\n", "-user", "kim", "-lang", "en")
+	if _, err := b.db.Exec(context.Background(), `UPDATE outbox SET sent_at = NULL WHERE payload->>'text' LIKE 'Which track%'`); err != nil {
+		t.Fatal(err)
+	}
+	out := b.chat("", "-user", "kim", "-lang", "en")
+	if strings.Count(out, "Which track do you want to practise?") != 2 { // the unsent one, then the resume
+		t.Errorf("the unsent reply was not shown first:\n%s", out)
+	}
+	if n := b.scalar(`SELECT count(*) FROM outbox WHERE sent_at IS NULL`); n != int64(0) {
+		t.Errorf("%v replies left unsent", n)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"LOG_LEVEL": "loud"}, []string{"chat"}, `invalid LOG_LEVEL "loud": want debug, info, warn or error`},
+		{map[string]string{"DATABASE_URL": "postgres://u:secret@host:notaport/db"}, []string{"migrate"}, "invalid DATABASE_URL"},
+		{map[string]string{"QUESTIONS_DIR": "/nonexistent"}, []string{"chat"}, `invalid QUESTIONS_DIR: "/nonexistent" is not a readable directory`},
+		{nil, []string{"chat", "-lang", "de"}, `chat: unknown -lang "de": want en, nb, ru or fa`},
+		{nil, []string{"frob"}, `unknown command "frob"`},
+		{nil, nil, "no command given"},
+	}
+	for _, tt := range tests {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), tt.args, func(k string) string { return tt.env[k] }, strings.NewReader(""), &out, &errOut)
+		if err == nil || err.Error() != tt.want && !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("run(%v, %v) = %v, want %q", tt.args, tt.env, err, tt.want)
+			continue
+		}
+		if exitCode(err) != 2 {
+			t.Errorf("run(%v): exit code %d, want 2", tt.args, exitCode(err))
+		}
+		if strings.Contains(err.Error(), "secret") {
+			t.Errorf("error shows the password: %v", err)
+		}
+	}
+}
+
+func TestLint(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good, err := os.ReadFile("testdata/questions/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(good), "    level: junior\n", "    level: expert\n", 1)
+	if err := os.WriteFile(filepath.Join(dir, "demo.yaml"), []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), []string{"lint", dir}, func(string) string { return "" }, nil, &out, &errOut)
+	if err == nil || exitCode(err) != 1 {
+		t.Errorf("lint of a broken bank: err = %v, want exit 1", err)
+	}
+	want := filepath.Join(dir, "demo.yaml") + `:22: question demo-cache: unknown level "expert" (want junior, mid, senior)`
+	if strings.TrimSpace(out.String()) != want {
+		t.Errorf("lint printed:\n%s\nwant:\n%s", out.String(), want)
+	}
+
+	out.Reset()
+	if err := run(context.Background(), []string{"lint"}, func(string) string { return "" }, nil, &out, &errOut); err != nil {
+		t.Errorf("lint of the built-in bank: %v\n%s", err, out.String())
+	}
+}
+
+func TestBrokenBankAtStartup(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "x.yaml"), []byte("track: x\ntitle: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.env["QUESTIONS_DIR"] = dir
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"chat"}, func(k string) string { return b.env[k] }, strings.NewReader(""), &out, &errOut)
+	if err == nil || !strings.Contains(errOut.String(), filepath.Join(dir, "x.yaml")+":2: did not find expected node content") {
+		t.Errorf("err = %v, stderr = %q; want a file:line problem", err, errOut.String())
+	}
 }

@@ -74,8 +74,8 @@ type Dialog struct {
 
 // Dialog kinds.
 const (
-	DialogTrack   = "track"
-	DialogLength  = "length"
+	DialogTrack    = "track"
+	DialogLength   = "length"
 	DialogRestart  = "restart"
 	DialogLanguage = "language"
 	DialogHistory  = "history"
