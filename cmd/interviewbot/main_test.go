@@ -258,18 +258,18 @@ func TestChatBadInput(t *testing.T) {
 		t.Fatalf("long answer has %d characters", n)
 	}
 	input := strings.Join([]string{
-		"hello there",   // idle text
-		"/frobnicate",   // unknown command
-		"/interview",    //
-		"7",             // out-of-range choice
-		"not a choice",  // text while a choice is pending
-		"1", "1",        // track, length
-		"   ",           // whitespace only: ignored by the terminal
-		"/help",         // a command in the middle of an answer
-		long, "",        // a 20,000-character answer
-		"9",             // out-of-range grade: appended to the answer, not lost
-		"",              //
-		"2",             // Hard
+		"hello there",  // idle text
+		"/frobnicate",  // unknown command
+		"/interview",   //
+		"7",            // out-of-range choice
+		"not a choice", // text while a choice is pending
+		"1", "1",       // track, length
+		"   ",    // whitespace only: ignored by the terminal
+		"/help",  // a command in the middle of an answer
+		long, "", // a 20,000-character answer
+		"9", // out-of-range grade: appended to the answer, not lost
+		"",  //
+		"2", // Hard
 		"مرحبا – سلام دنیا، with English inside 👋", "", // RTL and emoji
 		"/interview", // while one runs: continue or start over?
 		"1",          // continue
