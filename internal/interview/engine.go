@@ -73,6 +73,7 @@ func (e *Engine) HandleTx(ctx context.Context, tx Tx, ev Event) error {
 			return fmt.Errorf("error queueing reply: %w", err)
 		}
 	}
+	e.log.DebugContext(ctx, "handled event", "platform", ev.Platform, "user", u.ID, "button", ev.Data != "", "replies", len(c.out))
 	return nil
 }
 
