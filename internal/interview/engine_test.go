@@ -270,7 +270,7 @@ func TestSummary(t *testing.T) {
 	h.begin()
 	_, grades := h.send(interview.Event{Text: "slow and expensive reads, a bit stale is fine"})
 	h.press(grades[3]) // Easy: cache
-	h.text("/skip")   // scale
+	h.text("/skip")    // scale
 	_, grades = h.send(interview.Event{Text: "no idea"})
 	got := h.press(grades[0]) // Again: queue
 	summary := got[len(got)-1]
