@@ -63,7 +63,7 @@ func (e *Engine) HandleTx(ctx context.Context, tx Tx, ev Event) error {
 	if err != nil {
 		return fmt.Errorf("error loading user: %w", err)
 	}
-	c := &conv{e: e, ctx: ctx, tx: tx, user: u, platform: ev.Platform, chat: ev.ChatID, now: e.now().UTC()}
+	c := &conv{e: e, ctx: ctx, tx: tx, user: u, ev: ev, now: e.now().UTC()}
 	c.lang = cmp.Or(u.Language, e.tr.Negotiate(u.Locale))
 	if err := c.handle(ev); err != nil {
 		return err
@@ -79,15 +79,14 @@ func (e *Engine) HandleTx(ctx context.Context, tx Tx, ev Event) error {
 
 // conv is the handling of one event.
 type conv struct {
-	e        *Engine
-	ctx      context.Context
-	tx       Tx
-	user     User
-	platform string
-	chat     string
-	lang     string
-	now      time.Time
-	out      []Reply
+	e    *Engine
+	ctx  context.Context
+	tx   Tx
+	user User
+	ev   Event
+	lang string
+	now  time.Time
+	out  []Reply
 }
 
 func (c *conv) t(id string, data map[string]any) string { return c.e.tr.Text(c.lang, id, data) }
@@ -97,11 +96,53 @@ func (c *conv) n(id string, n int, data map[string]any) string {
 }
 
 func (c *conv) say(text string, buttons ...[]Button) {
-	c.out = append(c.out, Reply{Platform: c.platform, ChatID: c.chat, Lang: c.lang, Text: text, Buttons: buttons})
+	c.out = append(c.out, c.reply(text, buttons...))
+}
+
+func (c *conv) reply(text string, buttons ...[]Button) Reply {
+	return Reply{Platform: c.ev.Platform, ChatID: c.ev.ChatID, Thread: c.ev.Thread, Lang: c.lang, Text: text, Buttons: buttons}
+}
+
+// ask says text and waits for a free-text answer.
+func (c *conv) ask(text string) {
+	r := c.reply(text)
+	r.Answer = true
+	c.out = append(c.out, r)
 }
 
 func (c *conv) handle(ev Event) error {
+	if !c.user.BlockedAt.IsZero() && ev.Kind != KindBlocked {
+		// Any event from the user means they are back.
+		c.user.BlockedAt = time.Time{}
+		if err := c.tx.SaveUser(c.ctx, c.user); err != nil {
+			return fmt.Errorf("error saving user: %w", err)
+		}
+	}
+	switch ev.Kind {
+	case KindBlocked:
+		c.user.BlockedAt = c.now
+		if err := c.tx.SaveUser(c.ctx, c.user); err != nil {
+			return fmt.Errorf("error saving user: %w", err)
+		}
+		return nil
+	case KindUnblocked:
+		return nil
+	case KindAddedToGroup:
+		c.say(c.t("GroupPrivateOnly", nil))
+		return nil
+	}
+	if ev.Group {
+		// Practice rooms are not there yet: in a group, answer commands only.
+		if _, ok := command(ev.Text); ok || ev.Data != "" {
+			c.say(c.t("GroupPrivateOnly", nil))
+		}
+		return nil
+	}
 	switch {
+	case ev.Kind == KindNonText:
+		return c.nonText()
+	case ev.Kind == KindEdit:
+		return c.edit(ev.MessageID, ev.Text)
 	case ev.Resume:
 		return c.resume()
 	case ev.Data != "":

@@ -201,17 +201,17 @@ func (c *conv) prompt(iv *Interview) error {
 	}
 	q := c.question(s.QuestionID)
 	head := c.t("QuestionHeader", map[string]any{"N": s.Position, "Total": len(iv.QuestionIDs), "Topic": c.e.bank.TopicName(q, c.lang)})
-	c.out = append(c.out, Reply{Platform: c.platform, ChatID: c.chat, Lang: c.lang, Text: head + "\n\n" + q.In(c.lang).Question, Answer: true})
+	c.ask(head + "\n\n" + q.In(c.lang).Question)
 	return nil
 }
 
 // answer saves the typed answer, then shows the feedback.
 func (c *conv) answer(iv *Interview, s *Step, text string) error {
 	if strings.TrimSpace(text) == "" {
-		c.out = append(c.out, Reply{Platform: c.platform, ChatID: c.chat, Lang: c.lang, Text: c.t("EmptyAnswer", nil), Answer: true})
+		c.ask(c.t("EmptyAnswer", nil))
 		return nil
 	}
-	s.Answer, s.Answered, s.AnsweredAt = text, true, c.now
+	s.Answer, s.Answered, s.AnsweredAt, s.AnswerMsg = text, true, c.now, c.ev.MessageID
 	c.judge(s)
 	if err := c.tx.SaveStep(c.ctx, iv.ID, *s); err != nil {
 		return fmt.Errorf("error saving answer: %w", err)
@@ -384,6 +384,57 @@ func (c *conv) finish(iv *Interview, status string) error {
 		return err
 	}
 	c.say(c.summary(iv))
+	return nil
+}
+
+// nonText answers a photo, sticker, voice message or file: only typed text
+// can be an answer.
+func (c *conv) nonText() error {
+	iv, err := c.tx.ActiveInterview(c.ctx, c.user.ID)
+	if err != nil {
+		return err
+	}
+	if iv != nil && c.user.Dialog.Kind == "" {
+		if s := iv.Current(); s != nil && s.Open() && !s.Answered {
+			c.ask(c.t("NonTextAnswer", nil))
+			return nil
+		}
+	}
+	c.say(c.t("NonText", nil))
+	return nil
+}
+
+// edit applies an edited message: an answer whose question is still open
+// takes the new text, and the old text is kept in the edit history.
+func (c *conv) edit(messageID, text string) error {
+	iv, err := c.tx.ActiveInterview(c.ctx, c.user.ID)
+	if err != nil {
+		return err
+	}
+	var s *Step
+	if iv != nil {
+		s = iv.Current()
+	}
+	if s == nil || messageID == "" || s.AnswerMsg != messageID || !s.Answered {
+		return nil // an edited command or chatter: nothing to change
+	}
+	if !s.Open() {
+		c.say(c.t("EditTooLate", nil))
+		return nil
+	}
+	if strings.TrimSpace(text) == "" || text == s.Answer {
+		return nil
+	}
+	if err := c.tx.AddAnswerEdit(c.ctx, iv.ID, s.Position, s.Answer, c.now); err != nil {
+		return fmt.Errorf("error saving answer edit: %w", err)
+	}
+	s.Answer = text
+	c.judge(s)
+	if err := c.tx.SaveStep(c.ctx, iv.ID, *s); err != nil {
+		return fmt.Errorf("error saving answer: %w", err)
+	}
+	c.say(c.t("AnswerEdited", nil))
+	c.feedback(iv, s)
 	return nil
 }
 

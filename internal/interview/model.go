@@ -8,19 +8,37 @@ import (
 // Event is one thing a user did: typed text, pressed a button, or (Resume)
 // reconnected, for example by starting the terminal chat again.
 type Event struct {
-	Platform string // "terminal", "telegram", …
-	UserID   string // the user's id on the platform
-	ChatID   string // where replies go
-	Locale   string // the client's language hint, e.g. Telegram's language_code
-	Text     string // what the user typed, exactly
-	Data     string // the data of the pressed button, if a button was pressed
-	Resume   bool   // re-show where the user is
+	Platform  string // "terminal", "telegram", …
+	UserID    string // the user's id on the platform
+	ChatID    string // where replies go
+	Thread    string // the topic thread in a forum chat, if any
+	Group     bool   // the chat is a group, not a private chat
+	MessageID string // the platform's id of the user's message, if any
+	Locale    string // the client's language hint, e.g. Telegram's language_code
+	Kind      Kind
+	Text      string // what the user typed, exactly
+	Data      string // the data of the pressed button, if a button was pressed
+	Resume    bool   // re-show where the user is
 }
+
+// Kind says what kind of event an Event is, beyond typed text and buttons.
+type Kind string
+
+// Event kinds.
+const (
+	KindMessage      Kind = ""            // typed text or a pressed button
+	KindEdit         Kind = "edit"        // the user edited an earlier message (MessageID) to Text
+	KindNonText      Kind = "non_text"    // a photo, sticker, voice message, file, …
+	KindBlocked      Kind = "blocked"     // the user blocked the bot
+	KindUnblocked    Kind = "unblocked"   // the user unblocked the bot
+	KindAddedToGroup Kind = "added_group" // the bot was added to a group
+)
 
 // Reply is one message to send.
 type Reply struct {
 	Platform string     `json:"platform"`
 	ChatID   string     `json:"chat_id"`
+	Thread   string     `json:"thread,omitempty"`
 	Lang     string     `json:"lang"`
 	Text     string     `json:"text"`
 	Buttons  [][]Button `json:"buttons,omitempty"`
@@ -60,7 +78,8 @@ type User struct {
 	Language   string // chosen with /language; "" when never chosen
 	Locale     string // the last client language hint
 	Dialog     Dialog
-	New        bool // created by this event
+	BlockedAt  time.Time // when the user blocked the bot; zero if they have not
+	New        bool      // created by this event
 }
 
 // Dialog is a choice the bot is waiting for outside a question. While a
@@ -110,6 +129,7 @@ type Step struct {
 	AskedAt    time.Time
 	Answer     string // exactly as typed
 	Answered   bool
+	AnswerMsg  string // the platform's id of the message the answer came in
 	AnsweredAt time.Time
 	Lang       string // the language the answer was judged in
 	Covered    []int  // indexes of the key points the answer covered
@@ -164,6 +184,8 @@ type Tx interface {
 	SaveInterview(ctx context.Context, iv *Interview) error
 	// SaveStep inserts or updates one step of an interview.
 	SaveStep(ctx context.Context, interviewID int64, s Step) error
+	// AddAnswerEdit keeps the answer a step had before the user edited it.
+	AddAnswerEdit(ctx context.Context, interviewID int64, position int, previous string, at time.Time) error
 	// AddReview appends to the review log.
 	AddReview(ctx context.Context, r Review) error
 	// LastReviews returns the user's latest review of each question they graded.

@@ -32,18 +32,20 @@ func (t *tx) User(ctx context.Context, platform, externalID, locale string) (int
 	u := interview.User{Platform: platform, ExternalID: externalID}
 	var language *string
 	var dialog []byte
+	var blocked *time.Time
 	err := t.QueryRow(ctx, `
 		INSERT INTO users (platform, external_id, locale) VALUES ($1, $2, $3)
 		ON CONFLICT (platform, external_id) DO UPDATE
 			SET locale = CASE WHEN $3 = '' THEN users.locale ELSE $3 END
-		RETURNING id, language, locale, dialog, xmax = 0`,
-		platform, externalID, locale).Scan(&u.ID, &language, &u.Locale, &dialog, &u.New)
+		RETURNING id, language, locale, dialog, blocked_at, xmax = 0`,
+		platform, externalID, locale).Scan(&u.ID, &language, &u.Locale, &dialog, &blocked, &u.New)
 	if err != nil {
 		return u, fmt.Errorf("error upserting user: %w", err)
 	}
 	if language != nil {
 		u.Language = *language
 	}
+	u.BlockedAt = deref(blocked)
 	if err := json.Unmarshal(dialog, &u.Dialog); err != nil {
 		return u, fmt.Errorf("error decoding dialog of user %d: %w", u.ID, err)
 	}
@@ -55,7 +57,7 @@ func (t *tx) SaveUser(ctx context.Context, u interview.User) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.Exec(ctx, `UPDATE users SET language = NULLIF($2, ''), dialog = $3 WHERE id = $1`, u.ID, u.Language, dialog)
+	_, err = t.Exec(ctx, `UPDATE users SET language = NULLIF($2, ''), dialog = $3, blocked_at = $4 WHERE id = $1`, u.ID, u.Language, dialog, nullTime(u.BlockedAt))
 	if err != nil {
 		return fmt.Errorf("error updating user: %w", err)
 	}
@@ -112,7 +114,7 @@ func (t *tx) interviews(ctx context.Context, sql string, args ...any) ([]intervi
 		index[iv.ID] = i
 	}
 	rows, err = t.Query(ctx, `
-		SELECT interview_id, position, question_id, asked_at, answer, answered_at, lang, covered, points, skipped, grade, closed_at
+		SELECT interview_id, position, question_id, asked_at, answer, answered_at, lang, covered, points, skipped, grade, closed_at, coalesce(answer_message_id, '')
 		FROM interview_steps WHERE interview_id = ANY($1) ORDER BY interview_id, position`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("error querying steps: %w", err)
@@ -127,7 +129,7 @@ func (t *tx) interviews(ctx context.Context, sql string, args ...any) ([]intervi
 			grade                *int16
 			covered              []int32
 		)
-		if err := rows.Scan(&id, &s.Position, &s.QuestionID, &s.AskedAt, &answer, &answeredAt, &lang, &covered, &s.Points, &s.Skipped, &grade, &closedAt); err != nil {
+		if err := rows.Scan(&id, &s.Position, &s.QuestionID, &s.AskedAt, &answer, &answeredAt, &lang, &covered, &s.Points, &s.Skipped, &grade, &closedAt, &s.AnswerMsg); err != nil {
 			return nil, fmt.Errorf("error scanning step: %w", err)
 		}
 		if answer != nil {
@@ -203,15 +205,23 @@ func (t *tx) SaveStep(ctx context.Context, interviewID int64, s interview.Step) 
 		covered[i] = int32(c)
 	}
 	_, err := t.Exec(ctx, `
-		INSERT INTO interview_steps (interview_id, position, question_id, asked_at, answer, answered_at, lang, covered, points, skipped, grade, closed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		INSERT INTO interview_steps (interview_id, position, question_id, asked_at, answer, answered_at, lang, covered, points, skipped, grade, closed_at, answer_message_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULLIF($13, ''))
 		ON CONFLICT (interview_id, position) DO UPDATE SET
 			answer = EXCLUDED.answer, answered_at = EXCLUDED.answered_at, lang = EXCLUDED.lang,
 			covered = EXCLUDED.covered, points = EXCLUDED.points, skipped = EXCLUDED.skipped,
-			grade = EXCLUDED.grade, closed_at = EXCLUDED.closed_at`,
-		interviewID, s.Position, s.QuestionID, s.AskedAt, answer, nullTime(s.AnsweredAt), lang, covered, s.Points, s.Skipped, grade, nullTime(s.ClosedAt))
+			grade = EXCLUDED.grade, closed_at = EXCLUDED.closed_at, answer_message_id = EXCLUDED.answer_message_id`,
+		interviewID, s.Position, s.QuestionID, s.AskedAt, answer, nullTime(s.AnsweredAt), lang, covered, s.Points, s.Skipped, grade, nullTime(s.ClosedAt), s.AnswerMsg)
 	if err != nil {
 		return fmt.Errorf("error saving step %d of interview %d: %w", s.Position, interviewID, err)
+	}
+	return nil
+}
+
+func (t *tx) AddAnswerEdit(ctx context.Context, interviewID int64, position int, previous string, at time.Time) error {
+	_, err := t.Exec(ctx, `INSERT INTO answer_edits (interview_id, position, answer, replaced_at) VALUES ($1, $2, $3, $4)`, interviewID, position, previous, at)
+	if err != nil {
+		return fmt.Errorf("error inserting answer edit: %w", err)
 	}
 	return nil
 }
