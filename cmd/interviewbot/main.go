@@ -1,5 +1,6 @@
 // Command interviewbot is a mock-interview bot. Subcommands:
 //
+//	interviewbot [run]                            run the bot on Telegram (the default)
 //	interviewbot chat [-user NAME] [-lang CODE]   talk to the bot in the terminal
 //	interviewbot lint [DIR]                       check question files (default: QUESTIONS_DIR or the built-in bank)
 //	interviewbot migrate                          apply database migrations
@@ -20,7 +21,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr, nil)
 	stop()
 	if err != nil {
 		if !errors.Is(err, errQuiet) {
@@ -49,20 +50,23 @@ func exitCode(err error) int {
 const usage = `usage: interviewbot <command> [arguments]
 
 commands:
+  run                              run the bot on Telegram (the default)
   chat [-user NAME] [-lang CODE]   hold a mock interview in the terminal
   lint [DIR]                       check question files and translations
   migrate                          apply database migrations
 
-environment: DATABASE_URL, QUESTIONS_DIR, LOG_LEVEL (see README.md)`
+environment: DATABASE_URL, QUESTIONS_DIR, LOG_LEVEL, TELEGRAM_TOKEN, TELEGRAM_API_URL,
+WEBHOOK_URL, WEBHOOK_SECRET, LISTEN_ADDR, TELEGRAM_RATE (see README.md)`
 
 // run is the whole program, with its environment passed in so that tests
-// can call it directly.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+// can call it directly; hooks lets tests observe the Telegram service.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer, hooks *serviceHooks) error {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, usage)
-		return usageError{"no command given"}
+		return runTelegram(ctx, nil, getenv, stderr, hooks)
 	}
 	switch args[0] {
+	case "run":
+		return runTelegram(ctx, args[1:], getenv, stderr, hooks)
 	case "chat":
 		return runChat(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "lint":

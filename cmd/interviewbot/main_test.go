@@ -43,7 +43,7 @@ func setup(t *testing.T) *bundle {
 func (b *bundle) chat(input string, args ...string) string {
 	b.t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), append([]string{"chat"}, args...), func(k string) string { return b.env[k] }, strings.NewReader(input), &out, &errOut)
+	err := run(context.Background(), append([]string{"chat"}, args...), func(k string) string { return b.env[k] }, strings.NewReader(input), &out, &errOut, nil)
 	if err != nil {
 		b.t.Fatalf("chat: %v\nstderr: %s\nstdout: %s", err, errOut.String(), out.String())
 	}
@@ -336,11 +336,14 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]string{"QUESTIONS_DIR": "/nonexistent"}, []string{"chat"}, `invalid QUESTIONS_DIR: "/nonexistent" is not a readable directory`},
 		{nil, []string{"chat", "-lang", "de"}, `chat: unknown -lang "de": want en, nb, ru or fa`},
 		{nil, []string{"frob"}, `unknown command "frob"`},
-		{nil, nil, "no command given"},
+		{nil, nil, "TELEGRAM_TOKEN is required"},
+		{map[string]string{"TELEGRAM_TOKEN": "1:x", "TELEGRAM_RATE": "fast"}, []string{"run"}, `invalid TELEGRAM_RATE "fast"`},
+		{map[string]string{"TELEGRAM_TOKEN": "1:x", "WEBHOOK_URL": "https://bot.example.com/hook"}, []string{"run"}, "invalid WEBHOOK_SECRET"},
+		{map[string]string{"TELEGRAM_TOKEN": "1:x", "TELEGRAM_API_URL": "ftp://x"}, []string{"run"}, `invalid TELEGRAM_API_URL "ftp://x"`},
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer
-		err := run(context.Background(), tt.args, func(k string) string { return tt.env[k] }, strings.NewReader(""), &out, &errOut)
+		err := run(context.Background(), tt.args, func(k string) string { return tt.env[k] }, strings.NewReader(""), &out, &errOut, nil)
 		if err == nil || err.Error() != tt.want && !strings.HasPrefix(err.Error(), tt.want) {
 			t.Errorf("run(%v, %v) = %v, want %q", tt.args, tt.env, err, tt.want)
 			continue
@@ -366,7 +369,7 @@ func TestLint(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	err = run(context.Background(), []string{"lint", dir}, func(string) string { return "" }, nil, &out, &errOut)
+	err = run(context.Background(), []string{"lint", dir}, func(string) string { return "" }, nil, &out, &errOut, nil)
 	if err == nil || exitCode(err) != 1 {
 		t.Errorf("lint of a broken bank: err = %v, want exit 1", err)
 	}
@@ -376,7 +379,7 @@ func TestLint(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := run(context.Background(), []string{"lint"}, func(string) string { return "" }, nil, &out, &errOut); err != nil {
+	if err := run(context.Background(), []string{"lint"}, func(string) string { return "" }, nil, &out, &errOut, nil); err != nil {
 		t.Errorf("lint of the built-in bank: %v\n%s", err, out.String())
 	}
 }
@@ -390,7 +393,7 @@ func TestBrokenBankAtStartup(t *testing.T) {
 	}
 	b.env["QUESTIONS_DIR"] = dir
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), []string{"chat"}, func(k string) string { return b.env[k] }, strings.NewReader(""), &out, &errOut)
+	err := run(context.Background(), []string{"chat"}, func(k string) string { return b.env[k] }, strings.NewReader(""), &out, &errOut, nil)
 	if err == nil || !strings.Contains(errOut.String(), filepath.Join(dir, "x.yaml")+":2: did not find expected node content") {
 		t.Errorf("err = %v, stderr = %q; want a file:line problem", err, errOut.String())
 	}

@@ -1,0 +1,31 @@
+package interview
+
+import "time"
+
+// Incoming is a raw platform update in the inbox, stored before the
+// platform is told it arrived.
+type Incoming struct {
+	ID      int64  // the platform's update id; storing is idempotent on it
+	ChatKey string // updates with the same key are handled one at a time, in ID order
+	Raw     []byte
+}
+
+// Outgoing is a message or platform action waiting in the outbox.
+type Outgoing struct {
+	ID       int64
+	Platform string
+	ChatID   string
+	Kind     string // "reply" for a Reply; platform actions have their own kinds
+	Payload  []byte // JSON
+	Attempts int    // failed attempts so far
+}
+
+// Outcome is what became of one attempt to deliver an Outgoing.
+type Outcome struct {
+	Sent      bool          // delivered
+	ChatPause time.Duration // send nothing more to this chat for this long (rate limit, retry_after)
+	Retry     time.Duration // not delivered: try again after this long
+	Park      string        // cannot be delivered: keep it, with this error, for an operator
+	Blocked   bool          // the user blocked the bot: mark them and park the chat's queue
+	MovedTo   string        // the chat moved (group upgraded to supergroup): deliver there instead
+}

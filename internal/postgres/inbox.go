@@ -1,0 +1,163 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/interviewbot/interviewbot/internal/interview"
+)
+
+// MaxAttempts is how often an update or a message is tried before it is parked.
+const MaxAttempts = 6
+
+// Inbox is the durable queue of received platform updates.
+type Inbox struct {
+	pool *pgxpool.Pool
+}
+
+// NewInbox returns the inbox in pool's database.
+func NewInbox(pool *pgxpool.Pool) *Inbox { return &Inbox{pool: pool} }
+
+// Add stores updates in one statement; updates already stored are ignored.
+func (in *Inbox) Add(ctx context.Context, updates []interview.Incoming) error {
+	if len(updates) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(updates))
+	keys := make([]string, len(updates))
+	raws := make([]string, len(updates))
+	for i, u := range updates {
+		ids[i], keys[i], raws[i] = u.ID, u.ChatKey, string(u.Raw)
+	}
+	_, err := in.pool.Exec(ctx, `
+		INSERT INTO inbox (update_id, chat_key, payload)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::jsonb[])
+		ON CONFLICT (update_id) DO NOTHING`, ids, keys, raws)
+	if err != nil {
+		return fmt.Errorf("error storing updates: %w", err)
+	}
+	return nil
+}
+
+// claimSQL picks the oldest due update whose chat has no earlier update
+// still pending, and locks it; other workers skip it.
+const claimSQL = `
+	SELECT update_id, chat_key, payload::text, attempts FROM inbox i
+	WHERE done_at IS NULL AND parked_at IS NULL AND next_attempt_at <= now()
+	  AND NOT EXISTS (
+		SELECT 1 FROM inbox e
+		WHERE e.chat_key = i.chat_key AND i.chat_key <> '' AND e.update_id < i.update_id
+		  AND e.done_at IS NULL AND e.parked_at IS NULL)
+	ORDER BY update_id
+	LIMIT 1
+	FOR UPDATE SKIP LOCKED`
+
+// Process claims the next update that may be handled now and calls fn with
+// it inside one transaction, which also marks the update done. When fn fails
+// the transaction is rolled back, and the failure is recorded: the update is
+// retried with backoff and, after MaxAttempts, parked with its error. It
+// reports whether there was an update to process.
+func (in *Inbox) Process(ctx context.Context, fn func(ctx context.Context, tx interview.Tx, u interview.Incoming) error) (bool, error) {
+	var claimed *interview.Incoming
+	var attempts int
+	err := pgx.BeginFunc(ctx, in.pool, func(t pgx.Tx) error {
+		var u interview.Incoming
+		var raw string
+		err := t.QueryRow(ctx, claimSQL).Scan(&u.ID, &u.ChatKey, &raw, &attempts)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("error claiming update: %w", err)
+		}
+		u.Raw = []byte(raw)
+		claimed = &u
+		if err := fn(ctx, &tx{t}, u); err != nil {
+			return err
+		}
+		_, err = t.Exec(ctx, `UPDATE inbox SET done_at = now(), attempts = attempts + 1 WHERE update_id = $1`, u.ID)
+		return err
+	})
+	if claimed == nil || err == nil {
+		return claimed != nil, err
+	}
+	if ctx.Err() != nil {
+		return true, ctx.Err()
+	}
+	// Record the failure in a transaction of its own.
+	delay := backoff(attempts + 1)
+	_, recErr := in.pool.Exec(ctx, `
+		UPDATE inbox SET attempts = attempts + 1, last_error = $2,
+			next_attempt_at = now() + $3 * interval '1 second',
+			parked_at = CASE WHEN attempts + 1 >= $4 THEN now() END
+		WHERE update_id = $1`, claimed.ID, err.Error(), delay.Seconds(), MaxAttempts)
+	if recErr != nil {
+		return true, fmt.Errorf("error recording failure of update %d (%v): %w", claimed.ID, err, recErr)
+	}
+	return true, fmt.Errorf("update %d failed (attempt %d): %w", claimed.ID, attempts+1, err)
+}
+
+// backoff is the wait before attempt n+1: 1 s, 2 s, 4 s, … up to 5 min.
+func backoff(n int) time.Duration {
+	d := time.Second << min(n-1, 9)
+	return min(d, 5*time.Minute)
+}
+
+// Stats counts the inbox's updates by state, for tests and operators.
+func (in *Inbox) Stats(ctx context.Context) (pending, done, parked int, err error) {
+	err = in.pool.QueryRow(ctx, `
+		SELECT count(*) FILTER (WHERE done_at IS NULL AND parked_at IS NULL),
+		       count(*) FILTER (WHERE done_at IS NOT NULL),
+		       count(*) FILTER (WHERE parked_at IS NOT NULL)
+		FROM inbox`).Scan(&pending, &done, &parked)
+	return
+}
+
+// Leader holds a PostgreSQL advisory lock on a connection of its own; the
+// lock goes away with the connection, so another replica takes over when
+// this one dies.
+type Leader struct {
+	conn *pgxpool.Conn
+	key  int64
+}
+
+// TryLead tries to take the advisory lock key; it returns nil when another
+// session holds it.
+func TryLead(ctx context.Context, pool *pgxpool.Pool, key int64) (*Leader, error) {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("error acquiring connection for leader lock: %w", err)
+	}
+	var ok bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil || !ok {
+		conn.Release()
+		if err != nil {
+			return nil, fmt.Errorf("error taking leader lock: %w", err)
+		}
+		return nil, nil
+	}
+	return &Leader{conn: conn, key: key}, nil
+}
+
+// Alive checks that the lock's connection still works.
+func (l *Leader) Alive(ctx context.Context) error {
+	if _, err := l.conn.Exec(ctx, `SELECT 1`); err != nil {
+		return fmt.Errorf("leader connection lost: %w", err)
+	}
+	return nil
+}
+
+// Release gives the lock up.
+func (l *Leader) Release() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := l.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, l.key); err != nil {
+		l.conn.Conn().Close(ctx) // closing the session releases the lock
+	}
+	l.conn.Release()
+}

@@ -1,0 +1,222 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+	"golang.org/x/time/rate"
+
+	"github.com/interviewbot/interviewbot/internal/interview"
+)
+
+// API is the part of the Bot API the sender uses; *bot.Bot implements it.
+type API interface {
+	SendMessage(ctx context.Context, params *bot.SendMessageParams) (*models.Message, error)
+	AnswerCallbackQuery(ctx context.Context, params *bot.AnswerCallbackQueryParams) (bool, error)
+	EditMessageReplyMarkup(ctx context.Context, params *bot.EditMessageReplyMarkupParams) (*models.Message, error)
+}
+
+// Outbox is the durable queue of outgoing items.
+type Outbox interface {
+	Deliver(ctx context.Context, platform string, send func(context.Context, interview.Outgoing) interview.Outcome) (bool, error)
+}
+
+// Telegram's per-chat limits, as the pause after each message.
+const (
+	privatePause = time.Second      // 1 message per second in a private chat
+	groupPause   = 3 * time.Second  // 20 messages per minute in a group
+	maxRetry     = 30 * time.Second // the longest wait between retries of a failing send
+)
+
+// Sender delivers the outbox to Telegram within its rate limits.
+type Sender struct {
+	Outbox  Outbox
+	API     API
+	Rate    float64 // messages per second in all
+	Workers int     // concurrent deliveries; 0 means 8
+	Log     *slog.Logger
+	Wake    <-chan struct{} // new items were queued
+	Poll    time.Duration   // how often to look for due items without a wake-up; 0 means 100 ms
+
+	limiter     *rate.Limiter
+	mu          sync.Mutex
+	pausedUntil time.Time // a global 429: no one sends before this
+	recent429   []chat429 // recent 429s, to tell a global flood from one chat's
+}
+
+type chat429 struct {
+	chat string
+	at   time.Time
+}
+
+// Run delivers until stop is closed; deliveries in hand finish with work.
+func (s *Sender) Run(stop <-chan struct{}, work context.Context) {
+	// Keep a little headroom below the limit for network jitter between
+	// this process and Telegram's counters.
+	s.limiter = rate.NewLimiter(rate.Limit(s.Rate*0.98), 1)
+	workers := s.Workers
+	if workers == 0 {
+		workers = 8
+	}
+	poll := s.Poll
+	if poll == 0 {
+		poll = 100 * time.Millisecond
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				s.waitGlobalPause(stop)
+				found, err := s.Outbox.Deliver(work, Platform, s.send)
+				if err != nil {
+					s.Log.Error("error delivering", "err", err)
+				}
+				if found {
+					continue
+				}
+				select {
+				case <-stop:
+					return
+				case <-s.Wake:
+				case <-time.After(poll):
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (s *Sender) waitGlobalPause(stop <-chan struct{}) {
+	s.mu.Lock()
+	wait := time.Until(s.pausedUntil)
+	s.mu.Unlock()
+	if wait > 0 {
+		select {
+		case <-stop:
+		case <-time.After(wait):
+		}
+	}
+}
+
+// send makes one Bot API call for an outbox item and says what became of it.
+func (s *Sender) send(ctx context.Context, m interview.Outgoing) interview.Outcome {
+	chat, err := strconv.ParseInt(m.ChatID, 10, 64)
+	if err != nil && m.Kind != kindAnswerCallback {
+		return interview.Outcome{Park: fmt.Sprintf("invalid chat id %q", m.ChatID)}
+	}
+	switch m.Kind {
+	case kindMessage:
+		var msg message
+		if err := json.Unmarshal(m.Payload, &msg); err != nil {
+			return interview.Outcome{Park: "invalid payload: " + err.Error()}
+		}
+		params := &bot.SendMessageParams{
+			ChatID:             chat,
+			Text:               htmlEscaper.Replace(msg.Text),
+			ParseMode:          models.ParseModeHTML,
+			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: bot.True()},
+		}
+		if k := keyboard(msg.Buttons); k != nil {
+			params.ReplyMarkup = k
+		}
+		if msg.Thread != "" {
+			params.MessageThreadID, _ = strconv.Atoi(msg.Thread)
+		}
+		if err := s.limiter.Wait(ctx); err != nil {
+			return interview.Outcome{Retry: time.Second}
+		}
+		_, err = s.API.SendMessage(ctx, params)
+		pause := privatePause
+		if chat < 0 {
+			pause = groupPause
+		}
+		if err == nil {
+			return interview.Outcome{Sent: true, ChatPause: pause}
+		}
+		return s.failed(m, err)
+	case kindAnswerCallback:
+		var a callbackAnswer
+		if err := json.Unmarshal(m.Payload, &a); err != nil {
+			return interview.Outcome{Park: "invalid payload: " + err.Error()}
+		}
+		_, err := s.API.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: a.ID})
+		if err == nil {
+			return interview.Outcome{Sent: true}
+		}
+		return s.failed(m, err)
+	case kindRemoveButtons:
+		var r buttonsRemoval
+		if err := json.Unmarshal(m.Payload, &r); err != nil {
+			return interview.Outcome{Park: "invalid payload: " + err.Error()}
+		}
+		_, err := s.API.EditMessageReplyMarkup(ctx, &bot.EditMessageReplyMarkupParams{
+			ChatID: chat, MessageID: r.MessageID, ReplyMarkup: &inlineKeyboard{InlineKeyboard: [][]inlineButton{}},
+		})
+		if err == nil || strings.Contains(fmt.Sprint(err), "message is not modified") {
+			return interview.Outcome{Sent: true}
+		}
+		return s.failed(m, err)
+	}
+	return interview.Outcome{Park: fmt.Sprintf("unknown outbox kind %q", m.Kind)}
+}
+
+// failed turns a Bot API error into an outcome.
+func (s *Sender) failed(m interview.Outgoing, err error) interview.Outcome {
+	var tooMany *bot.TooManyRequestsError
+	var migrated *bot.MigrateError
+	switch {
+	case errors.As(err, &tooMany):
+		wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
+		s.note429(m.ChatID, wait)
+		s.Log.Warn("rate limited by Telegram", "chat", m.ChatID, "retry_after", tooMany.RetryAfter)
+		return interview.Outcome{ChatPause: wait, Retry: wait}
+	case errors.As(err, &migrated):
+		return interview.Outcome{MovedTo: strconv.FormatInt(int64(migrated.MigrateToChatID), 10)}
+	case errors.Is(err, bot.ErrorForbidden):
+		s.Log.Info("the bot is blocked in a chat", "chat", m.ChatID)
+		return interview.Outcome{Blocked: true}
+	case errors.Is(err, bot.ErrorBadRequest), errors.Is(err, bot.ErrorNotFound), errors.Is(err, bot.ErrorUnauthorized):
+		s.Log.Error("Telegram refused an item", "chat", m.ChatID, "kind", m.Kind, "err", err)
+		return interview.Outcome{Park: err.Error()}
+	}
+	wait := min(time.Second<<min(m.Attempts, 6), maxRetry)
+	s.Log.Warn("sending failed, will retry", "chat", m.ChatID, "kind", m.Kind, "in", wait, "err", err)
+	return interview.Outcome{Retry: wait}
+}
+
+// note429 records a 429; when several chats got one within a second, the
+// limit is global and all sending pauses.
+func (s *Sender) note429(chat string, wait time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	kept := s.recent429[:0]
+	chats := map[string]bool{chat: true}
+	for _, r := range s.recent429 {
+		if now.Sub(r.at) < time.Second {
+			kept = append(kept, r)
+			chats[r.chat] = true
+		}
+	}
+	s.recent429 = append(kept, chat429{chat, now})
+	if len(chats) >= 3 && now.Add(wait).After(s.pausedUntil) {
+		s.pausedUntil = now.Add(wait)
+		s.Log.Warn("Telegram is rate limiting every chat: pausing all sending", "for", wait)
+	}
+}
