@@ -131,13 +131,14 @@ func (s *Server) notify() {
 	s.changed = make(chan struct{})
 }
 
-// Wait blocks until cond, evaluated under the server's lock, holds or ctx ends.
+// Wait blocks until cond holds or ctx ends; cond is evaluated again after
+// every change (sent message, stored call, confirmed update).
 func (s *Server) Wait(ctx context.Context, cond func(s *Server) bool) error {
 	for {
 		s.mu.Lock()
-		ok, ch := cond(s), s.changed
+		ch := s.changed
 		s.mu.Unlock()
-		if ok {
+		if cond(s) {
 			return nil
 		}
 		select {
@@ -211,8 +212,10 @@ func (s *Server) messagesLocked(chat int64) []Message {
 	return out
 }
 
-// MessageCount is how many messages the bot sent to chat; use it inside Wait.
+// MessageCount is how many messages the bot sent to chat.
 func (s *Server) MessageCount(chat int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	n := 0
 	for _, m := range s.messages {
 		if m.ChatID == chat {
@@ -222,11 +225,17 @@ func (s *Server) MessageCount(chat int64) int {
 	return n
 }
 
-// Sent is how many messages the bot sent in all; use it inside Wait.
-func (s *Server) Sent() int { return len(s.messages) }
+// Sent is how many messages the bot sent in all.
+func (s *Server) Sent() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.messages)
+}
 
-// LastMessage returns the last message the bot sent to chat; use it inside Wait.
+// LastMessage returns the last message the bot sent to chat, or nil.
 func (s *Server) LastMessage(chat int64) *Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for i := len(s.messages) - 1; i >= 0; i-- {
 		if s.messages[i].ChatID == chat {
 			m := *s.messages[i]
@@ -236,8 +245,12 @@ func (s *Server) LastMessage(chat int64) *Message {
 	return nil
 }
 
-// Pending is how many updates are not yet confirmed by the bot; use it inside Wait.
-func (s *Server) Pending() int { return len(s.pending) }
+// Pending is how many updates are not yet confirmed by the bot.
+func (s *Server) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.pending)
+}
 
 // Commands returns the command list set for a language ("" for the default).
 func (s *Server) Commands(lang string) string {
