@@ -38,22 +38,8 @@ func bidi(text string) string {
 	return strings.Join(lines, "\n")
 }
 
+// htmlEscaper escapes text for Telegram's HTML parse mode.
 var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-// render turns a reply into the texts of one or more messages, each at most
-// maxMessage long when shown, split at paragraph boundaries where possible,
-// and HTML-escaped for parse mode HTML. Buttons go with the last message.
-func render(r interview.Reply) []string {
-	text := r.Text
-	if r.Lang == "fa" {
-		text = bidi(text)
-	}
-	chunks := split(text, maxMessage)
-	for i, c := range chunks {
-		chunks[i] = htmlEscaper.Replace(c)
-	}
-	return chunks
-}
 
 func length(s string) int { return len(utf16.Encode([]rune(s))) }
 
