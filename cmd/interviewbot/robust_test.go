@@ -161,6 +161,27 @@ loop:
 	if v := api.Violations(); v != 0 {
 		t.Errorf("%d rate limit violations", v)
 	}
+	if t.Failed() {
+		t.Logf("last bot's log:\n%s", p.logs.String())
+		rows, _ := b.db.Query(context.Background(), `SELECT chat_id || ' ' || kind || ' sent=' || (sent_at IS NOT NULL) || ' attempts=' || attempts || ' next=' || next_attempt_at::text || ' now=' || now()::text || ' ' || coalesce(last_error, '') FROM outbox`)
+		for rows.Next() {
+			var s string
+			_ = rows.Scan(&s)
+			t.Log("outbox:", s)
+		}
+		rows, _ = b.db.Query(context.Background(), `SELECT chat_id || ' ' || next_send_at::text FROM send_chats`)
+		for rows.Next() {
+			var s string
+			_ = rows.Scan(&s)
+			t.Log("send_chats:", s)
+		}
+		rows, _ = b.db.Query(context.Background(), `SELECT coalesce(state, '') || ' ' || coalesce(left(query, 60), '') || ' ' || coalesce(xact_start::text, '') FROM pg_stat_activity WHERE datname = current_database()`)
+		for rows.Next() {
+			var s string
+			_ = rows.Scan(&s)
+			t.Log("activity:", s)
+		}
+	}
 	var parked int
 	_ = b.db.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM inbox WHERE parked_at IS NOT NULL) + (SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL)`).Scan(&parked)
 	if parked != 0 {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/interviewbot/interviewbot"
 	"github.com/interviewbot/interviewbot/internal/i18n"
@@ -16,9 +17,6 @@ import (
 	"github.com/interviewbot/interviewbot/internal/postgres"
 	"github.com/interviewbot/interviewbot/internal/telegram"
 )
-
-// pollLockKey is the advisory lock that lets one replica poll at a time.
-const pollLockKey = 0x696e7476 // "intv"
 
 var secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
@@ -90,7 +88,10 @@ func runTelegram(ctx context.Context, args []string, getenv func(string) string,
 		Inbox:  postgres.NewInbox(pool),
 		Outbox: postgres.NewOutbox(pool),
 		Lead: func(ctx context.Context) (telegram.Leader, error) {
-			l, err := postgres.TryLead(ctx, pool, pollLockKey)
+			// One poller per bot: the lock is named by the bot's id, the
+			// part of the token before the colon, which is not secret.
+			botID, _, _ := strings.Cut(tc.Token, ":")
+			l, err := postgres.TryLead(ctx, pool, "interviewbot poll "+botID)
 			if l == nil {
 				return nil, err
 			}

@@ -109,7 +109,7 @@ type chatter struct {
 // next waits for the bot's next message to the user that contains want.
 func (c *chatter) next(want string) fakeapi.Message {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
 	var found *fakeapi.Message
 	err := c.api.Wait(ctx, func(s *fakeapi.Server) bool {

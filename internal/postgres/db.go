@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -12,12 +13,20 @@ import (
 	"github.com/jackc/tern/v2/migrate"
 )
 
+// MinConns is the smallest pool Open makes unless the URL sets
+// pool_max_conns: the Telegram sender holds a connection per delivery in
+// flight and needs a second one to reserve the chat's next send.
+const MinConns = 32
+
 // Open connects to the database at url. When the database does not exist,
 // Open creates it (if the role may) and connects again.
 func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("invalid database URL: %w", redact(err))
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = max(cfg.MaxConns, MinConns)
 	}
 	pool, err := connect(ctx, cfg)
 	var pgErr *pgconn.PgError

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -100,6 +101,20 @@ func record(ctx context.Context, t pgx.Tx, m interview.Outgoing, out interview.O
 	}
 	if err != nil {
 		return fmt.Errorf("error recording delivery of outbox item %d: %w", m.ID, err)
+	}
+	return nil
+}
+
+// Reserve pauses a chat for d from now, committed at once and outside any
+// delivery transaction: called just before a send, it keeps the chat's rate
+// limit even when the process dies after sending and before recording it.
+func (o *Outbox) Reserve(ctx context.Context, platform, chatID string, d time.Duration) error {
+	_, err := o.pool.Exec(ctx, `
+		INSERT INTO send_chats (platform, chat_id, next_send_at) VALUES ($1, $2, clock_timestamp() + $3 * interval '1 second')
+		ON CONFLICT (platform, chat_id) DO UPDATE SET next_send_at = greatest(send_chats.next_send_at, EXCLUDED.next_send_at)`,
+		platform, chatID, d.Seconds())
+	if err != nil {
+		return fmt.Errorf("error reserving a send to chat %s: %w", chatID, err)
 	}
 	return nil
 }

@@ -126,15 +126,17 @@ type Leader struct {
 	key  int64
 }
 
-// TryLead tries to take the advisory lock key; it returns nil when another
-// session holds it.
-func TryLead(ctx context.Context, pool *pgxpool.Pool, key int64) (*Leader, error) {
+// TryLead tries to take the advisory lock named name in the current schema
+// (advisory locks are database-wide; the schema keeps bots that share a
+// database apart). It returns nil when another session holds it.
+func TryLead(ctx context.Context, pool *pgxpool.Pool, name string) (*Leader, error) {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("error acquiring connection for leader lock: %w", err)
 	}
 	var ok bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil || !ok {
+	var key int64
+	if err := conn.QueryRow(ctx, `SELECT k, pg_try_advisory_lock(k) FROM (SELECT hashtextextended($1 || '/' || current_schema(), 0) AS k) x`, name).Scan(&key, &ok); err != nil || !ok {
 		conn.Release()
 		if err != nil {
 			return nil, fmt.Errorf("error taking leader lock: %w", err)

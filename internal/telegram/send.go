@@ -28,13 +28,16 @@ type API interface {
 // Outbox is the durable queue of outgoing items.
 type Outbox interface {
 	Deliver(ctx context.Context, platform string, send func(context.Context, interview.Outgoing) interview.Outcome) (bool, error)
+	// Reserve durably pauses a chat for d before a send, so a crash between
+	// sending and recording cannot break the chat's rate limit.
+	Reserve(ctx context.Context, platform, chatID string, d time.Duration) error
 }
 
 // Telegram's per-chat limits, as the pause after each message.
 const (
 	privatePause = time.Second      // 1 message per second in a private chat
 	groupPause   = 3 * time.Second  // 20 messages per minute in a group
-	maxRetry     = 30 * time.Second // the longest wait between retries of a failing send
+	maxRetry     = 15 * time.Second // the longest wait between retries of a failing send
 )
 
 // Sender delivers the outbox to Telegram within its rate limits.
@@ -63,6 +66,11 @@ func (s *Sender) Run(stop <-chan struct{}, work context.Context) {
 	// Keep a little headroom below the limit for network jitter between
 	// this process and Telegram's counters.
 	s.limiter = rate.NewLimiter(rate.Limit(s.Rate*0.98), 1)
+	// A process that died a moment ago may have sent up to a second's worth
+	// of messages: send nothing in our first second.
+	s.mu.Lock()
+	s.pausedUntil = time.Now().Add(time.Second)
+	s.mu.Unlock()
 	workers := s.Workers
 	if workers == 0 {
 		workers = 8
@@ -138,14 +146,18 @@ func (s *Sender) send(ctx context.Context, m interview.Outgoing) interview.Outco
 		if msg.Thread != "" {
 			params.MessageThreadID, _ = strconv.Atoi(msg.Thread)
 		}
-		if err := s.limiter.Wait(ctx); err != nil {
-			return interview.Outcome{Retry: time.Second}
-		}
-		_, err = s.API.SendMessage(ctx, params)
 		pause := privatePause
 		if chat < 0 {
 			pause = groupPause
 		}
+		if err := s.limiter.Wait(ctx); err != nil {
+			return interview.Outcome{Retry: time.Second}
+		}
+		if err := s.Outbox.Reserve(ctx, Platform, m.ChatID, pause); err != nil {
+			s.Log.Error("error reserving a send", "err", err)
+			return interview.Outcome{Retry: time.Second}
+		}
+		_, err = s.API.SendMessage(ctx, params)
 		if err == nil {
 			return interview.Outcome{Sent: true, ChatPause: pause}
 		}
@@ -195,7 +207,7 @@ func (s *Sender) failed(m interview.Outgoing, err error) interview.Outcome {
 		s.Log.Error("Telegram refused an item", "chat", m.ChatID, "kind", m.Kind, "err", err)
 		return interview.Outcome{Park: err.Error()}
 	}
-	wait := min(time.Second<<min(m.Attempts, 6), maxRetry)
+	wait := min(250*time.Millisecond<<min(m.Attempts, 8), maxRetry)
 	s.Log.Warn("sending failed, will retry", "chat", m.ChatID, "kind", m.Kind, "in", wait, "err", err)
 	return interview.Outcome{Retry: wait}
 }

@@ -33,7 +33,7 @@ type Config struct {
 	ListenAddr    string  // where the webhook server listens
 	Rate          float64 // messages per second in all
 	Processors    int     // concurrent update handlers; 0 means 4
-	Senders       int     // concurrent deliveries; 0 means 8
+	Senders       int     // concurrent deliveries; 0 means 8 (each uses up to two database connections)
 	PollTimeout   time.Duration
 	Grace         time.Duration // how long in-flight work may finish after a stop; 0 means 8 s
 }
