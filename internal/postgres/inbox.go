@@ -44,8 +44,9 @@ func (in *Inbox) Add(ctx context.Context, updates []interview.Incoming) error {
 	return nil
 }
 
-// claimSQL picks the oldest due update whose chat has no earlier update
-// still pending, and locks it; other workers skip it.
+// claimSQL picks the oldest due updates whose chats have no earlier update
+// still pending — so at most one per chat — and locks them; other workers
+// skip them.
 const claimSQL = `
 	SELECT update_id, chat_key, payload::text, attempts FROM inbox i
 	WHERE done_at IS NULL AND parked_at IS NULL AND next_attempt_at <= now()
@@ -54,52 +55,68 @@ const claimSQL = `
 		WHERE e.chat_key = i.chat_key AND i.chat_key <> '' AND e.update_id < i.update_id
 		  AND e.done_at IS NULL AND e.parked_at IS NULL)
 	ORDER BY update_id
-	LIMIT 1
+	LIMIT $1
 	FOR UPDATE SKIP LOCKED`
 
-// Process claims the next update that may be handled now and calls fn with
-// it inside one transaction, which also marks the update done. When fn fails
-// the transaction is rolled back, and the failure is recorded: the update is
-// retried with backoff and, after MaxAttempts, parked with its error. It
-// reports whether there was an update to process.
-func (in *Inbox) Process(ctx context.Context, fn func(ctx context.Context, tx interview.Tx, u interview.Incoming) error) (bool, error) {
-	var claimed *interview.Incoming
-	var attempts int
+// Process claims up to batch updates that may be handled now (each the next
+// of its chat) and calls fn with each inside one transaction, which also
+// marks them done: one commit for the whole batch. Each update runs in a
+// savepoint, so when fn fails only that update's work is rolled back; its
+// failure is recorded and it is retried with backoff, and after MaxAttempts
+// parked with its error. Process returns how many updates it claimed.
+func (in *Inbox) Process(ctx context.Context, batch int, fn func(ctx context.Context, tx interview.Tx, u interview.Incoming) error) (int, error) {
+	claimed := 0
+	var failures []error
 	err := pgx.BeginFunc(ctx, in.pool, func(t pgx.Tx) error {
-		var u interview.Incoming
-		var raw string
-		err := t.QueryRow(ctx, claimSQL).Scan(&u.ID, &u.ChatKey, &raw, &attempts)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
+		rows, err := t.Query(ctx, claimSQL, max(batch, 1))
 		if err != nil {
-			return fmt.Errorf("error claiming update: %w", err)
+			return fmt.Errorf("error claiming updates: %w", err)
 		}
-		u.Raw = []byte(raw)
-		claimed = &u
-		if err := fn(ctx, &tx{t}, u); err != nil {
-			return err
+		type claim struct {
+			u        interview.Incoming
+			attempts int
 		}
-		_, err = t.Exec(ctx, `UPDATE inbox SET done_at = now(), attempts = attempts + 1 WHERE update_id = $1`, u.ID)
-		return err
+		claims, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (claim, error) {
+			var c claim
+			var raw string
+			err := r.Scan(&c.u.ID, &c.u.ChatKey, &raw, &c.attempts)
+			c.u.Raw = []byte(raw)
+			return c, err
+		})
+		if err != nil {
+			return fmt.Errorf("error claiming updates: %w", err)
+		}
+		claimed = len(claims)
+		var done []int64
+		for _, c := range claims {
+			err := pgx.BeginFunc(ctx, t, func(sp pgx.Tx) error { return fn(ctx, &tx{sp}, c.u) })
+			if err == nil {
+				done = append(done, c.u.ID)
+				continue
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failures = append(failures, fmt.Errorf("update %d failed (attempt %d): %w", c.u.ID, c.attempts+1, err))
+			if _, err := t.Exec(ctx, `
+				UPDATE inbox SET attempts = attempts + 1, last_error = $2,
+					next_attempt_at = now() + $3 * interval '1 second',
+					parked_at = CASE WHEN attempts + 1 >= $4 THEN now() END
+				WHERE update_id = $1`, c.u.ID, err.Error(), backoff(c.attempts+1).Seconds(), MaxAttempts); err != nil {
+				return fmt.Errorf("error recording failure of update %d: %w", c.u.ID, err)
+			}
+		}
+		if len(done) > 0 {
+			if _, err := t.Exec(ctx, `UPDATE inbox SET done_at = now(), attempts = attempts + 1 WHERE update_id = ANY($1)`, done); err != nil {
+				return fmt.Errorf("error marking updates done: %w", err)
+			}
+		}
+		return nil
 	})
-	if claimed == nil || err == nil {
-		return claimed != nil, err
+	if err != nil {
+		return claimed, err
 	}
-	if ctx.Err() != nil {
-		return true, ctx.Err()
-	}
-	// Record the failure in a transaction of its own.
-	delay := backoff(attempts + 1)
-	_, recErr := in.pool.Exec(ctx, `
-		UPDATE inbox SET attempts = attempts + 1, last_error = $2,
-			next_attempt_at = now() + $3 * interval '1 second',
-			parked_at = CASE WHEN attempts + 1 >= $4 THEN now() END
-		WHERE update_id = $1`, claimed.ID, err.Error(), delay.Seconds(), MaxAttempts)
-	if recErr != nil {
-		return true, fmt.Errorf("error recording failure of update %d (%v): %w", claimed.ID, err, recErr)
-	}
-	return true, fmt.Errorf("update %d failed (attempt %d): %w", claimed.ID, attempts+1, err)
+	return claimed, errors.Join(failures...)
 }
 
 // backoff is the wait before attempt n+1: 1 s, 2 s, 4 s, … up to 5 min.

@@ -36,7 +36,9 @@ type buttonsRemoval struct {
 // Inbox is the durable queue of received updates.
 type Inbox interface {
 	Add(ctx context.Context, updates []interview.Incoming) error
-	Process(ctx context.Context, fn func(ctx context.Context, tx interview.Tx, u interview.Incoming) error) (bool, error)
+	// Process handles up to batch updates, each the next of its chat, in one
+	// transaction, and returns how many it claimed.
+	Process(ctx context.Context, batch int, fn func(ctx context.Context, tx interview.Tx, u interview.Incoming) error) (int, error)
 }
 
 // Engine handles one event inside the caller's transaction.
@@ -57,6 +59,7 @@ type Processor struct {
 	Wake   <-chan struct{} // a new update was stored
 	Sent   chan<- struct{} // poked when replies were queued
 	Poll   time.Duration   // how often to look for work without a wake-up; 0 means 250 ms
+	Batch  int             // updates per transaction; 0 means 32
 }
 
 // Run handles updates until stop is closed, finishing the one in hand with
@@ -72,11 +75,15 @@ func (p *Processor) Run(stop <-chan struct{}, work context.Context) {
 			return
 		default:
 		}
-		found, err := p.Inbox.Process(work, p.handle)
-		if err != nil {
-			p.Log.Error("error handling update", "err", err)
+		batch := p.Batch
+		if batch == 0 {
+			batch = 32
 		}
-		if found {
+		n, err := p.Inbox.Process(work, batch, p.handle)
+		if err != nil {
+			p.Log.Error("error handling updates", "err", err)
+		}
+		if n > 0 {
 			poke(p.Sent)
 			continue
 		}

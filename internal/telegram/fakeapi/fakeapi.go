@@ -73,6 +73,9 @@ type User struct {
 type Server struct {
 	Token  string
 	Limits Limits
+	// OnSend, when set, is called with each message the bot sends, as it
+	// is stored; it must be quick (it runs under the server's lock).
+	OnSend func(Message)
 	http   *httptest.Server
 
 	mu          sync.Mutex
@@ -425,6 +428,9 @@ func (s *Server) sendMessage(p map[string]string) (int, any, string, map[string]
 	m := &Message{ID: s.nextMessage, ChatID: chat, Thread: atoi(p["message_thread_id"]), Text: p["text"], ParseMode: p["parse_mode"], Markup: p["reply_markup"], SentAt: now}
 	s.nextMessage++
 	s.messages = append(s.messages, m)
+	if s.OnSend != nil {
+		s.OnSend(*m)
+	}
 	return 200, s.messageJSON(m), "", nil
 }
 
