@@ -14,8 +14,8 @@ import (
 )
 
 // MinConns is the smallest pool Open makes unless the URL sets
-// pool_max_conns: the Telegram sender holds a connection per delivery in
-// flight and needs a second one to reserve the chat's next send.
+// pool_max_conns: each Telegram delivery transaction in flight needs a
+// second connection to reserve its chats' next sends.
 const MinConns = 32
 
 // Open connects to the database at url. When the database does not exist,

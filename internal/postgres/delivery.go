@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -30,8 +29,9 @@ func (t *tx) EnqueueAction(ctx context.Context, platform, chatID, kind string, p
 	return nil
 }
 
-// headSQL locks the first undelivered item of one chat that may be sent to
-// now: due, not paused, and first in its chat's queue.
+// headSQL locks the first undelivered item of chats that may be sent to
+// now: due, not paused, and first in its chat's queue — so at most one item
+// per chat.
 const headSQL = `
 	SELECT o.id, o.chat_id, o.kind, o.payload::text, o.attempts FROM outbox o
 	WHERE o.platform = $1 AND o.sent_at IS NULL AND o.parked_at IS NULL AND o.next_attempt_at <= now()
@@ -40,83 +40,112 @@ const headSQL = `
 	  AND NOT EXISTS (SELECT 1 FROM send_chats s
 	                  WHERE s.platform = o.platform AND s.chat_id = o.chat_id AND s.next_send_at > now())
 	ORDER BY o.id
-	LIMIT 1
+	LIMIT $2
 	FOR UPDATE OF o SKIP LOCKED`
 
-// Deliver claims the next item that may be sent now, calls send with it and
-// records the outcome, all in one transaction, so that an item is sent by
-// one replica at a time and every chat's items leave in order. It reports
-// whether there was an item.
-func (o *Outbox) Deliver(ctx context.Context, platform string, send func(context.Context, interview.Outgoing) interview.Outcome) (bool, error) {
-	found := false
+// Deliver claims up to batch items that may be sent now, each the next of
+// its chat, calls send with them and records the outcomes, all in one
+// transaction: an item is sent by one replica at a time and every chat's
+// items leave in order. send returns one outcome per item. Deliver returns
+// how many items it claimed.
+func (o *Outbox) Deliver(ctx context.Context, platform string, batch int, send func(context.Context, []interview.Outgoing) []interview.Outcome) (int, error) {
+	claimed := 0
 	err := pgx.BeginFunc(ctx, o.pool, func(t pgx.Tx) error {
-		m := interview.Outgoing{Platform: platform}
-		var payload string
-		err := t.QueryRow(ctx, headSQL, platform).Scan(&m.ID, &m.ChatID, &m.Kind, &payload, &m.Attempts)
-		if errors.Is(err, pgx.ErrNoRows) {
+		// Delivery bookkeeping may commit asynchronously: losing the last
+		// few "sent" marks in a database crash means sending those again,
+		// the same window a process crash already has. What users typed is
+		// never committed this way.
+		if _, err := t.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
+		rows, err := t.Query(ctx, headSQL, platform, max(batch, 1))
+		if err != nil {
+			return fmt.Errorf("error claiming outbox items: %w", err)
+		}
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (interview.Outgoing, error) {
+			m := interview.Outgoing{Platform: platform}
+			var payload string
+			err := r.Scan(&m.ID, &m.ChatID, &m.Kind, &payload, &m.Attempts)
+			m.Payload = []byte(payload)
+			return m, err
+		})
+		if err != nil {
+			return fmt.Errorf("error claiming outbox items: %w", err)
+		}
+		claimed = len(items)
+		if claimed == 0 {
 			return nil
 		}
-		if err != nil {
-			return fmt.Errorf("error claiming outbox item: %w", err)
+		outcomes := send(ctx, items)
+		b := &pgx.Batch{}
+		for i, m := range items {
+			record(b, m, outcomes[i])
 		}
-		found = true
-		m.Payload = []byte(payload)
-		return record(ctx, t, m, send(ctx, m))
+		if err := t.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("error recording deliveries: %w", err)
+		}
+		return nil
 	})
-	return found, err
+	return claimed, err
 }
 
-// record stores the outcome of one delivery attempt.
-func record(ctx context.Context, t pgx.Tx, m interview.Outgoing, out interview.Outcome) error {
+// record queues the statements that store the outcome of one delivery attempt.
+func record(b *pgx.Batch, m interview.Outgoing, out interview.Outcome) {
 	if out.ChatPause > 0 {
-		if _, err := t.Exec(ctx, `
+		b.Queue(`
 			INSERT INTO send_chats (platform, chat_id, next_send_at) VALUES ($1, $2, clock_timestamp() + $3 * interval '1 second')
-			ON CONFLICT (platform, chat_id) DO UPDATE SET next_send_at = EXCLUDED.next_send_at`,
-			m.Platform, m.ChatID, out.ChatPause.Seconds()); err != nil {
-			return fmt.Errorf("error pausing chat: %w", err)
-		}
+			ON CONFLICT (platform, chat_id) DO UPDATE SET next_send_at = greatest(send_chats.next_send_at, EXCLUDED.next_send_at)`,
+			m.Platform, m.ChatID, out.ChatPause.Seconds())
 	}
-	var err error
 	switch {
 	case out.Sent:
-		_, err = t.Exec(ctx, `UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = $1`, m.ID)
+		b.Queue(`UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = $1`, m.ID)
 	case out.Blocked:
-		if _, err = t.Exec(ctx, `UPDATE users SET blocked_at = now() WHERE platform = $1 AND external_id = $2`, m.Platform, m.ChatID); err == nil {
-			_, err = t.Exec(ctx, `
-				UPDATE outbox SET parked_at = now(), last_error = 'the user blocked the bot'
-				WHERE platform = $1 AND chat_id = $2 AND sent_at IS NULL AND parked_at IS NULL`, m.Platform, m.ChatID)
-		}
+		b.Queue(`UPDATE users SET blocked_at = now() WHERE platform = $1 AND external_id = $2`, m.Platform, m.ChatID)
+		b.Queue(`
+			UPDATE outbox SET parked_at = now(), last_error = 'the user blocked the bot'
+			WHERE platform = $1 AND chat_id = $2 AND sent_at IS NULL AND parked_at IS NULL`, m.Platform, m.ChatID)
 	case out.MovedTo != "":
-		_, err = t.Exec(ctx, `
+		b.Queue(`
 			UPDATE outbox SET chat_id = $3
 			WHERE platform = $1 AND chat_id = $2 AND sent_at IS NULL AND parked_at IS NULL`, m.Platform, m.ChatID, out.MovedTo)
 	case out.Park != "":
-		_, err = t.Exec(ctx, `UPDATE outbox SET parked_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1`, m.ID, out.Park)
+		b.Queue(`UPDATE outbox SET parked_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1`, m.ID, out.Park)
 	default: // retry
-		_, err = t.Exec(ctx, `
+		b.Queue(`
 			UPDATE outbox SET attempts = attempts + 1, next_attempt_at = now() + $2 * interval '1 second',
 				parked_at = CASE WHEN attempts + 1 >= $3 THEN now() END,
 				last_error = CASE WHEN attempts + 1 >= $3 THEN 'gave up after retries' END
 			WHERE id = $1`, m.ID, out.Retry.Seconds(), MaxAttempts*3)
 	}
-	if err != nil {
-		return fmt.Errorf("error recording delivery of outbox item %d: %w", m.ID, err)
-	}
-	return nil
 }
 
-// Reserve pauses a chat for d from now, committed at once and outside any
-// delivery transaction: called just before a send, it keeps the chat's rate
-// limit even when the process dies after sending and before recording it.
-func (o *Outbox) Reserve(ctx context.Context, platform, chatID string, d time.Duration) error {
-	_, err := o.pool.Exec(ctx, `
-		INSERT INTO send_chats (platform, chat_id, next_send_at) VALUES ($1, $2, clock_timestamp() + $3 * interval '1 second')
-		ON CONFLICT (platform, chat_id) DO UPDATE SET next_send_at = greatest(send_chats.next_send_at, EXCLUDED.next_send_at)`,
-		platform, chatID, d.Seconds())
-	if err != nil {
-		return fmt.Errorf("error reserving a send to chat %s: %w", chatID, err)
+// Reserve pauses chats, each for its duration from now, committed at once
+// and outside any delivery transaction: called just before sending, it keeps
+// each chat's rate limit even when the process dies after sending and
+// before recording it. A reservation only has to outlive the process, not
+// the database, so it commits asynchronously.
+func (o *Outbox) Reserve(ctx context.Context, platform string, chats []string, pauses []time.Duration) error {
+	if len(chats) == 0 {
+		return nil
 	}
-	return nil
+	secs := make([]float64, len(pauses))
+	for i, d := range pauses {
+		secs[i] = d.Seconds()
+	}
+	return pgx.BeginFunc(ctx, o.pool, func(t pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(`SET LOCAL synchronous_commit = off`)
+		b.Queue(`
+			INSERT INTO send_chats (platform, chat_id, next_send_at)
+			SELECT $1, c, clock_timestamp() + p * interval '1 second' FROM unnest($2::text[], $3::float8[]) AS x(c, p)
+			ON CONFLICT (platform, chat_id) DO UPDATE SET next_send_at = greatest(send_chats.next_send_at, EXCLUDED.next_send_at)`,
+			platform, chats, secs)
+		if err := t.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("error reserving sends: %w", err)
+		}
+		return nil
+	})
 }
 
 // Stats counts the outbox's items of a platform by state.

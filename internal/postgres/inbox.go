@@ -60,23 +60,43 @@ const claimSQL = `
 
 // Process claims up to batch updates that may be handled now (each the next
 // of its chat) and calls fn with each inside one transaction, which also
-// marks them done: one commit for the whole batch. Each update runs in a
-// savepoint, so when fn fails only that update's work is rolled back; its
-// failure is recorded and it is retried with backoff, and after MaxAttempts
-// parked with its error. Process returns how many updates it claimed.
+// marks them done: one commit for the whole batch. If fn fails for any of
+// them, the batch is rolled back and its updates are handled again one per
+// transaction, so that only the failing one fails: its failure is recorded,
+// it is retried with backoff and, after MaxAttempts, parked with its error.
+// Process returns how many updates it claimed.
 func (in *Inbox) Process(ctx context.Context, batch int, fn func(ctx context.Context, tx interview.Tx, u interview.Incoming) error) (int, error) {
-	claimed := 0
-	var failures []error
+	claimed, err := in.process(ctx, max(batch, 1), fn)
+	if claimed <= 1 || err == nil || ctx.Err() != nil {
+		return claimed, err
+	}
+	// A batch failed: go one by one.
+	var errs []error
+	for range claimed {
+		n, err := in.process(ctx, 1, fn)
+		if n == 0 {
+			break
+		}
+		errs = append(errs, err)
+	}
+	return claimed, errors.Join(errs...)
+}
+
+// process handles up to batch updates in one transaction; with batch 1 a
+// failure is recorded in a transaction of its own.
+func (in *Inbox) process(ctx context.Context, batch int, fn func(ctx context.Context, tx interview.Tx, u interview.Incoming) error) (int, error) {
+	type claim struct {
+		u        interview.Incoming
+		attempts int
+	}
+	var claims []claim
+	var failed *claim
 	err := pgx.BeginFunc(ctx, in.pool, func(t pgx.Tx) error {
-		rows, err := t.Query(ctx, claimSQL, max(batch, 1))
+		rows, err := t.Query(ctx, claimSQL, batch)
 		if err != nil {
 			return fmt.Errorf("error claiming updates: %w", err)
 		}
-		type claim struct {
-			u        interview.Incoming
-			attempts int
-		}
-		claims, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (claim, error) {
+		claims, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (claim, error) {
 			var c claim
 			var raw string
 			err := r.Scan(&c.u.ID, &c.u.ChatKey, &raw, &c.attempts)
@@ -86,37 +106,33 @@ func (in *Inbox) Process(ctx context.Context, batch int, fn func(ctx context.Con
 		if err != nil {
 			return fmt.Errorf("error claiming updates: %w", err)
 		}
-		claimed = len(claims)
-		var done []int64
-		for _, c := range claims {
-			err := pgx.BeginFunc(ctx, t, func(sp pgx.Tx) error { return fn(ctx, &tx{sp}, c.u) })
-			if err == nil {
-				done = append(done, c.u.ID)
-				continue
+		ids := make([]int64, len(claims))
+		for i, c := range claims {
+			if err := fn(ctx, &tx{t}, c.u); err != nil {
+				failed = &claims[i]
+				return fmt.Errorf("update %d failed (attempt %d): %w", c.u.ID, c.attempts+1, err)
 			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			failures = append(failures, fmt.Errorf("update %d failed (attempt %d): %w", c.u.ID, c.attempts+1, err))
-			if _, err := t.Exec(ctx, `
-				UPDATE inbox SET attempts = attempts + 1, last_error = $2,
-					next_attempt_at = now() + $3 * interval '1 second',
-					parked_at = CASE WHEN attempts + 1 >= $4 THEN now() END
-				WHERE update_id = $1`, c.u.ID, err.Error(), backoff(c.attempts+1).Seconds(), MaxAttempts); err != nil {
-				return fmt.Errorf("error recording failure of update %d: %w", c.u.ID, err)
-			}
+			ids[i] = c.u.ID
 		}
-		if len(done) > 0 {
-			if _, err := t.Exec(ctx, `UPDATE inbox SET done_at = now(), attempts = attempts + 1 WHERE update_id = ANY($1)`, done); err != nil {
+		if len(ids) > 0 {
+			if _, err := t.Exec(ctx, `UPDATE inbox SET done_at = now(), attempts = attempts + 1 WHERE update_id = ANY($1)`, ids); err != nil {
 				return fmt.Errorf("error marking updates done: %w", err)
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return claimed, err
+	if err == nil || failed == nil || len(claims) > 1 || ctx.Err() != nil {
+		return len(claims), err
 	}
-	return claimed, errors.Join(failures...)
+	_, recErr := in.pool.Exec(ctx, `
+		UPDATE inbox SET attempts = attempts + 1, last_error = $2,
+			next_attempt_at = now() + $3 * interval '1 second',
+			parked_at = CASE WHEN attempts + 1 >= $4 THEN now() END
+		WHERE update_id = $1`, failed.u.ID, err.Error(), backoff(failed.attempts+1).Seconds(), MaxAttempts)
+	if recErr != nil {
+		return 1, fmt.Errorf("error recording failure (%v): %w", err, recErr)
+	}
+	return 1, err
 }
 
 // backoff is the wait before attempt n+1: 1 s, 2 s, 4 s, … up to 5 min.

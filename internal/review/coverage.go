@@ -2,6 +2,7 @@ package review
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/kljensen/snowball/english"
@@ -16,13 +17,27 @@ func Coverage(lang, answer string, points [][]string) []bool {
 	covered := make([]bool, len(points))
 	for i, phrases := range points {
 		for _, p := range phrases {
-			if Contains(words, Words(lang, p)) {
+			if Contains(words, phraseWords(lang, p)) {
 				covered[i] = true
 				break
 			}
 		}
 	}
 	return covered
+}
+
+// phraseCache memoises the words of match phrases, which come from the
+// bank and are judged again for every answer.
+var phraseCache sync.Map // lang + "\x00" + phrase → []string
+
+func phraseWords(lang, phrase string) []string {
+	key := lang + "\x00" + phrase
+	if w, ok := phraseCache.Load(key); ok {
+		return w.([]string)
+	}
+	w := Words(lang, phrase)
+	phraseCache.Store(key, w)
+	return w
 }
 
 // Contains reports whether phrase occurs as consecutive words of words.

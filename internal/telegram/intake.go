@@ -53,8 +53,8 @@ type Poller struct {
 	Inbox   Inbox
 	Lead    func(ctx context.Context) (Leader, error) // nil Leader: someone else polls
 	Log     *slog.Logger
-	Wake    chan<- struct{} // poked after updates were stored
-	Timeout time.Duration   // long-poll timeout; 0 means 25 s
+	Wake    *Signal       // notified after updates were stored
+	Timeout time.Duration // long-poll timeout; 0 means 25 s
 }
 
 // Run polls while this replica is the leader, and waits to become the
@@ -108,7 +108,7 @@ func (p *Poller) poll(ctx context.Context, l Leader) {
 				for _, u := range batch {
 					offset = max(offset, u.ID+1)
 				}
-				poke(p.Wake)
+				p.Wake.Notify()
 			}
 		}
 		if err != nil {
@@ -169,7 +169,7 @@ type Webhook struct {
 	Inbox   Inbox
 	MaxBody int64 // 0 means 1 MiB
 	Log     *slog.Logger
-	Wake    chan<- struct{}
+	Wake    *Signal
 }
 
 func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -208,6 +208,6 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot store the update now", http.StatusServiceUnavailable)
 		return
 	}
-	poke(h.Wake)
+	h.Wake.Notify()
 	w.WriteHeader(http.StatusOK)
 }

@@ -56,10 +56,10 @@ type Processor struct {
 	Inbox  Inbox
 	Engine Engine
 	Log    *slog.Logger
-	Wake   <-chan struct{} // a new update was stored
-	Sent   chan<- struct{} // poked when replies were queued
-	Poll   time.Duration   // how often to look for work without a wake-up; 0 means 250 ms
-	Batch  int             // updates per transaction; 0 means 32
+	Wake   *Signal       // notified when new updates were stored
+	Sent   *Signal       // notified when replies were queued
+	Poll   time.Duration // how often to look for work without a wake-up; 0 means 250 ms
+	Batch  int           // updates per transaction; 0 means 32
 }
 
 // Run handles updates until stop is closed, finishing the one in hand with
@@ -75,6 +75,7 @@ func (p *Processor) Run(stop <-chan struct{}, work context.Context) {
 			return
 		default:
 		}
+		wake := p.Wake.C() // before looking, so a notify during the look is not lost
 		batch := p.Batch
 		if batch == 0 {
 			batch = 32
@@ -84,23 +85,15 @@ func (p *Processor) Run(stop <-chan struct{}, work context.Context) {
 			p.Log.Error("error handling updates", "err", err)
 		}
 		if n > 0 {
-			poke(p.Sent)
+			p.Sent.Notify()
 			continue
 		}
 		select {
 		case <-stop:
 			return
-		case <-p.Wake:
+		case <-wake:
 		case <-time.After(poll):
 		}
-	}
-}
-
-// poke signals c without blocking.
-func poke(c chan<- struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
 	}
 }
 

@@ -27,10 +27,12 @@ type API interface {
 
 // Outbox is the durable queue of outgoing items.
 type Outbox interface {
-	Deliver(ctx context.Context, platform string, send func(context.Context, interview.Outgoing) interview.Outcome) (bool, error)
-	// Reserve durably pauses a chat for d before a send, so a crash between
-	// sending and recording cannot break the chat's rate limit.
-	Reserve(ctx context.Context, platform, chatID string, d time.Duration) error
+	// Deliver claims up to batch items, each the next of its chat, and
+	// records the outcomes send returns, one per item.
+	Deliver(ctx context.Context, platform string, batch int, send func(context.Context, []interview.Outgoing) []interview.Outcome) (int, error)
+	// Reserve durably pauses chats before sending to them, so a crash
+	// between sending and recording cannot break a chat's rate limit.
+	Reserve(ctx context.Context, platform string, chats []string, pauses []time.Duration) error
 }
 
 // Telegram's per-chat limits, as the pause after each message.
@@ -45,10 +47,11 @@ type Sender struct {
 	Outbox  Outbox
 	API     API
 	Rate    float64 // messages per second in all
-	Workers int     // concurrent deliveries; 0 means 8
+	Workers int     // concurrent delivery transactions; 0 means 4
+	Batch   int     // items per delivery transaction, sent concurrently; 0 means 64
 	Log     *slog.Logger
-	Wake    <-chan struct{} // new items were queued
-	Poll    time.Duration   // how often to look for due items without a wake-up; 0 means 100 ms
+	Wake    *Signal       // notified when new items were queued
+	Poll    time.Duration // how often to look for due items without a wake-up; 0 means 100 ms
 
 	limiter     *rate.Limiter
 	mu          sync.Mutex
@@ -73,7 +76,11 @@ func (s *Sender) Run(stop <-chan struct{}, work context.Context) {
 	s.mu.Unlock()
 	workers := s.Workers
 	if workers == 0 {
-		workers = 8
+		workers = 4
+	}
+	batch := s.Batch
+	if batch == 0 {
+		batch = 64
 	}
 	poll := s.Poll
 	if poll == 0 {
@@ -91,17 +98,18 @@ func (s *Sender) Run(stop <-chan struct{}, work context.Context) {
 				default:
 				}
 				s.waitGlobalPause(stop)
-				found, err := s.Outbox.Deliver(work, Platform, s.send)
+				wake := s.Wake.C()
+				n, err := s.Outbox.Deliver(work, Platform, batch, s.sendAll)
 				if err != nil {
 					s.Log.Error("error delivering", "err", err)
 				}
-				if found {
+				if n > 0 {
 					continue
 				}
 				select {
 				case <-stop:
 					return
-				case <-s.Wake:
+				case <-wake:
 				case <-time.After(poll):
 				}
 			}
@@ -120,6 +128,46 @@ func (s *Sender) waitGlobalPause(stop <-chan struct{}) {
 		case <-time.After(wait):
 		}
 	}
+}
+
+// pause is how long a chat must wait after a message is sent to it.
+func pause(chatID string) time.Duration {
+	if strings.HasPrefix(chatID, "-") {
+		return groupPause
+	}
+	return privatePause
+}
+
+// sendAll reserves the chats of the messages among items, then sends all
+// items concurrently (each waiting for its turn under the global rate) and
+// returns their outcomes.
+func (s *Sender) sendAll(ctx context.Context, items []interview.Outgoing) []interview.Outcome {
+	outcomes := make([]interview.Outcome, len(items))
+	var chats []string
+	var pauses []time.Duration
+	for _, m := range items {
+		if m.Kind == kindMessage {
+			chats = append(chats, m.ChatID)
+			pauses = append(pauses, pause(m.ChatID))
+		}
+	}
+	if err := s.Outbox.Reserve(ctx, Platform, chats, pauses); err != nil {
+		s.Log.Error("error reserving sends", "err", err)
+		for i := range outcomes {
+			outcomes[i] = interview.Outcome{Retry: time.Second}
+		}
+		return outcomes
+	}
+	var wg sync.WaitGroup
+	for i, m := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outcomes[i] = s.send(ctx, m)
+		}()
+	}
+	wg.Wait()
+	return outcomes
 }
 
 // send makes one Bot API call for an outbox item and says what became of it.
@@ -146,20 +194,12 @@ func (s *Sender) send(ctx context.Context, m interview.Outgoing) interview.Outco
 		if msg.Thread != "" {
 			params.MessageThreadID, _ = strconv.Atoi(msg.Thread)
 		}
-		pause := privatePause
-		if chat < 0 {
-			pause = groupPause
-		}
 		if err := s.limiter.Wait(ctx); err != nil {
-			return interview.Outcome{Retry: time.Second}
-		}
-		if err := s.Outbox.Reserve(ctx, Platform, m.ChatID, pause); err != nil {
-			s.Log.Error("error reserving a send", "err", err)
 			return interview.Outcome{Retry: time.Second}
 		}
 		_, err = s.API.SendMessage(ctx, params)
 		if err == nil {
-			return interview.Outcome{Sent: true, ChatPause: pause}
+			return interview.Outcome{Sent: true, ChatPause: pause(m.ChatID)}
 		}
 		return s.failed(m, err)
 	case kindAnswerCallback:

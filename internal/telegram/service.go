@@ -33,7 +33,8 @@ type Config struct {
 	ListenAddr    string  // where the webhook server listens
 	Rate          float64 // messages per second in all
 	Processors    int     // concurrent update handlers; 0 means 4
-	Senders       int     // concurrent deliveries; 0 means 8 (each uses up to two database connections)
+	Batch         int     // updates per processing transaction; 0 means 32
+	Senders       int     // concurrent delivery transactions, each sending a batch; 0 means 4 (each uses two database connections)
 	PollTimeout   time.Duration
 	Grace         time.Duration // how long in-flight work may finish after a stop; 0 means 8 s
 }
@@ -69,8 +70,7 @@ func (s *Service) Run(ctx context.Context) error {
 		return err
 	}
 
-	wakeProcessors := make(chan struct{}, 1)
-	wakeSender := make(chan struct{}, 1)
+	wakeProcessors, wakeSender := &Signal{}, &Signal{}
 	stop := make(chan struct{})
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
@@ -81,7 +81,7 @@ func (s *Service) Run(ctx context.Context) error {
 		processors = 4
 	}
 	for range processors {
-		p := &Processor{Inbox: s.Inbox, Engine: s.Engine, Log: s.Log, Wake: wakeProcessors, Sent: wakeSender}
+		p := &Processor{Inbox: s.Inbox, Engine: s.Engine, Log: s.Log, Wake: wakeProcessors, Sent: wakeSender, Batch: cfg.Batch}
 		workers.Add(1)
 		go func() { defer workers.Done(); p.Run(stop, work) }()
 	}
@@ -135,7 +135,7 @@ func (s *Service) Run(ctx context.Context) error {
 	return nil
 }
 
-func (s *Service) webhookServer(wake chan<- struct{}) (*http.Server, error) {
+func (s *Service) webhookServer(wake *Signal) (*http.Server, error) {
 	u, err := url.Parse(s.Config.WebhookURL)
 	if err != nil {
 		return nil, fmt.Errorf("invalid WEBHOOK_URL: %w", err)

@@ -1,0 +1,453 @@
+// Command loadbot measures the Telegram bot end to end: it runs the real
+// adapter and engine against the fake Bot API and a PostgreSQL database, and
+// reports throughput, delivery time and latency. Each run uses a fresh
+// schema that is dropped at the end.
+//
+//	loadbot -scenario answers -users 3000     answers in running interviews: updates/s, and pgbench on the same transaction
+//	loadbot -scenario deliver -messages 10000 -rate 30
+//	loadbot -scenario latency -in 200 -duration 20s
+//
+// See BENCHMARKS.md for the numbers and how to read them.
+package main
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/interviewbot/interviewbot"
+	"github.com/interviewbot/interviewbot/internal/bank"
+	"github.com/interviewbot/interviewbot/internal/i18n"
+	"github.com/interviewbot/interviewbot/internal/interview"
+	"github.com/interviewbot/interviewbot/internal/postgres"
+	"github.com/interviewbot/interviewbot/internal/telegram"
+	"github.com/interviewbot/interviewbot/internal/telegram/fakeapi"
+)
+
+const (
+	token     = "4242:LOAD"
+	userBase  = 10000000 // simulated users' Telegram ids start here
+	loadTrack = "backend"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "loadbot:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	scenario string
+	dbURL    string
+	users    int
+	messages int
+	rate     float64
+	in       float64
+	duration time.Duration
+	pgbench  time.Duration
+	batch    int
+	procs    int
+	sendRate float64
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	var o options
+	fl := flag.NewFlagSet("loadbot", flag.ContinueOnError)
+	fl.StringVar(&o.scenario, "scenario", "answers", "answers, deliver or latency")
+	fl.StringVar(&o.dbURL, "db", cmp.Or(os.Getenv("DATABASE_URL"), "postgres://postgres@127.0.0.1:5432/interviewbot_load?sslmode=disable"), "database URL (a fresh schema is used and dropped)")
+	fl.IntVar(&o.users, "users", 3000, "simulated users (answers, latency)")
+	fl.IntVar(&o.messages, "messages", 10000, "messages to deliver (deliver)")
+	fl.Float64Var(&o.rate, "rate", 30, "TELEGRAM_RATE for deliver; answers and latency use a high rate so sending is not the limit")
+	fl.Float64Var(&o.in, "in", 200, "updates per second to offer (latency)")
+	fl.DurationVar(&o.duration, "duration", 20*time.Second, "how long to offer updates (latency)")
+	fl.DurationVar(&o.pgbench, "pgbench", 15*time.Second, "how long pgbench runs (answers)")
+	fl.IntVar(&o.batch, "batch", 32, "updates per processing transaction")
+	fl.IntVar(&o.procs, "processors", 0, "concurrent update handlers (0: the bot's default)")
+	fl.Float64Var(&o.sendRate, "send-rate", 1000000, "TELEGRAM_RATE in the answers scenario (set it tiny to time handling alone)")
+	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	env, err := newEnv(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+	fmt.Fprintf(out, "loadbot %s on %d CPUs, %s\n", o.scenario, runtime.NumCPU(), time.Now().UTC().Format(time.RFC3339))
+	switch o.scenario {
+	case "answers":
+		return env.answers(ctx, out)
+	case "deliver":
+		return env.deliver(ctx, out)
+	case "latency":
+		return env.latency(ctx, out)
+	}
+	return fmt.Errorf("unknown scenario %q", o.scenario)
+}
+
+// env is one run's database schema, engine and fake Bot API.
+type env struct {
+	o      options
+	url    string // with the run's search_path
+	admin  *pgxpool.Pool
+	pool   *pgxpool.Pool
+	schema string
+	bank   *bank.Bank
+	texts  *i18n.Bundle
+	engine *interview.Engine
+	api    *fakeapi.Server
+	log    *slog.Logger
+
+	handledAfter time.Duration // when the inbox was last drained, from waitDrained's start
+}
+
+func newEnv(ctx context.Context, o options) (*env, error) {
+	e := &env{o: o, log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))}
+	var err error
+	if e.admin, err = postgres.Open(ctx, o.dbURL); err != nil {
+		return nil, err
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	e.schema = "load_" + hex.EncodeToString(b)
+	if _, err := e.admin.Exec(ctx, "CREATE SCHEMA "+e.schema); err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(o.dbURL)
+	if err != nil {
+		return nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", e.schema)
+	u.RawQuery = q.Encode()
+	e.url = u.String()
+	if e.pool, err = postgres.Open(ctx, e.url); err != nil {
+		return nil, err
+	}
+	if err := postgres.Migrate(ctx, e.pool, interviewbot.Migrations()); err != nil {
+		return nil, err
+	}
+	var probs bank.Problems
+	if e.bank, probs = bank.Load(interviewbot.Questions(), "questions"); e.bank == nil {
+		return nil, probs
+	}
+	if e.texts, err = i18n.Load(interviewbot.Locales(), "locales"); err != nil {
+		return nil, err
+	}
+	e.engine = interview.New(e.bank, postgres.NewStore(e.pool), e.texts, interview.Options{Logger: e.log})
+	e.api = fakeapi.New(token)
+	return e, nil
+}
+
+func (e *env) close() {
+	e.api.Close()
+	e.pool.Close()
+	_, _ = e.admin.Exec(context.Background(), "DROP SCHEMA "+e.schema+" CASCADE")
+	e.admin.Close()
+}
+
+// startBot runs the Telegram service; stop stops it and waits.
+func (e *env) startBot(rate float64) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	svc := &telegram.Service{
+		Config: telegram.Config{Token: token, APIURL: e.api.URL(), Rate: rate, PollTimeout: 5 * time.Second, Batch: e.o.batch, Processors: e.o.procs},
+		Engine: e.engine, Inbox: postgres.NewInbox(e.pool), Outbox: postgres.NewOutbox(e.pool),
+		Lead: func(ctx context.Context) (telegram.Leader, error) {
+			l, err := postgres.TryLead(ctx, e.pool, "loadbot")
+			if l == nil {
+				return nil, err
+			}
+			return l, nil
+		},
+		Texts: e.texts, Log: e.log,
+	}
+	done := make(chan struct{})
+	go func() { _ = svc.Run(ctx); close(done) }()
+	return func() { cancel(); <-done }
+}
+
+// prepareUsers puts n users into a running interview, waiting for an answer,
+// directly through the engine, and clears what that queued.
+func (e *env) prepareUsers(ctx context.Context, n int) error {
+	jobs := make(chan int)
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				id := fmt.Sprint(userBase + i)
+				for _, ev := range []interview.Event{{Text: "/interview"}, {Data: "track:" + loadTrack}, {Data: "len:" + loadTrack + ":15"}} {
+					ev.Platform, ev.UserID, ev.ChatID, ev.Locale = telegram.Platform, id, id, "en"
+					if err := e.engine.Handle(ctx, ev); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	for i := 1; i <= n; i++ {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+	}
+	_, err := e.pool.Exec(ctx, `DELETE FROM outbox`)
+	return err
+}
+
+func (e *env) counts(ctx context.Context) (inboxPending, outboxPending int, err error) {
+	err = e.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM inbox WHERE done_at IS NULL AND parked_at IS NULL),
+		(SELECT count(*) FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL)`).Scan(&inboxPending, &outboxPending)
+	return
+}
+
+// waitDrained waits until the fake has no unconfirmed update, the inbox and
+// outbox have nothing pending, and at least sent messages reached the fake.
+func (e *env) waitDrained(ctx context.Context, sent int, limit time.Duration) error {
+	start := time.Now()
+	deadline := start.Add(limit)
+	handled := false
+	for time.Now().Before(deadline) {
+		in, outbox, err := e.counts(ctx)
+		if err != nil {
+			return err
+		}
+		if !handled && in == 0 && e.api.Pending() == 0 {
+			handled = true
+			e.handledAfter = time.Since(start)
+			if e.o.sendRate < 1 {
+				return nil // timing handling alone
+			}
+		}
+		if in == 0 && outbox == 0 && e.api.Pending() == 0 && e.api.Sent() >= sent {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return errors.New("not drained in time")
+}
+
+// answers: every user sends an answer at once; updates/s is users divided
+// by the time until every answer is handled and its reply sent. Then
+// pgbench runs the same transaction, one per answer, on the same database.
+func (e *env) answers(ctx context.Context, out io.Writer) error {
+	n := e.o.users
+	if err := e.prepareUsers(ctx, n); err != nil {
+		return err
+	}
+	e.api.Limits.Global = 1000000
+	stop := e.startBot(e.o.sendRate)
+	time.Sleep(1500 * time.Millisecond) // the sender's start-up pause: measure the steady state
+	var firstUpd, lastUpd int64
+	start := time.Now()
+	for i := 1; i <= n; i++ {
+		id := e.api.SendText(fakeapi.User{ID: int64(userBase + i), FirstName: "L", LanguageCode: "en"}, fmt.Sprintf("Answer %d: scale out with more instances behind a load balancer, cache hot reads, and move slow work to a queue.", i))
+		if firstUpd == 0 {
+			firstUpd = id
+		}
+		lastUpd = id
+	}
+	err := e.waitDrained(ctx, n, 10*time.Minute)
+	elapsed := time.Since(start)
+	stop()
+	if err != nil {
+		return err
+	}
+	botRate := float64(n) / elapsed.Seconds()
+	fmt.Fprintf(out, "answers: %d updates handled and replied to in %v: %.0f updates/s end to end (all handled after %v; %d messages sent, %d limit violations)\n",
+		n, elapsed.Round(time.Millisecond), botRate, e.handledAfter.Round(time.Millisecond), e.api.Sent(), e.api.Violations())
+
+	tps, pgOut, err := e.runPgbench(ctx, n, firstUpd, lastUpd)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "pgbench, the same transaction one per answer (8 clients, %v): %.0f tps\n", e.o.pgbench, tps)
+	fmt.Fprintf(out, "ratio bot/pgbench: %.2f\n", botRate/tps)
+	_ = pgOut
+	return nil
+}
+
+func (e *env) runPgbench(ctx context.Context, users int, minUpd, maxUpd int64) (float64, string, error) {
+	script, err := findScript()
+	if err != nil {
+		return 0, "", err
+	}
+	u, _ := url.Parse(e.o.dbURL)
+	q := u.Query()
+	q.Set("options", "-csearch_path="+e.schema)
+	q.Del("search_path")
+	u.RawQuery = q.Encode()
+	cmd := exec.CommandContext(ctx, "pgbench", "-n", "-c", "8", "-j", "2", "-T", fmt.Sprint(int(e.o.pgbench.Seconds())),
+		"-D", fmt.Sprintf("users=%d", users), "-D", fmt.Sprintf("minupd=%d", minUpd), "-D", fmt.Sprintf("maxupd=%d", maxUpd),
+		"-f", script, u.String())
+	outBytes, err := cmd.CombinedOutput()
+	text := string(outBytes)
+	if err != nil {
+		return 0, text, fmt.Errorf("pgbench: %v\n%s", err, text)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "tps = ") {
+			var tps float64
+			if _, err := fmt.Sscanf(line, "tps = %f", &tps); err == nil {
+				return tps, text, nil
+			}
+		}
+	}
+	return 0, text, fmt.Errorf("no tps in pgbench output:\n%s", text)
+}
+
+// findScript finds bench/answer.pgbench from the working directory up.
+func findScript() (string, error) {
+	dir, _ := os.Getwd()
+	for {
+		p := filepath.Join(dir, "bench", "answer.pgbench")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("bench/answer.pgbench not found: run loadbot from the repository")
+		}
+		dir = parent
+	}
+}
+
+// deliver: N messages to N chats are queued at once; they must leave at the
+// configured rate, within the fake's limits.
+func (e *env) deliver(ctx context.Context, out io.Writer) error {
+	n := e.o.messages
+	e.api.Limits.Global = int(e.o.rate)
+	var mu sync.Mutex
+	var first, last time.Time
+	got := 0
+	e.api.OnSend = func(m fakeapi.Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		if first.IsZero() {
+			first = m.SentAt
+		}
+		last = m.SentAt
+		got++
+	}
+	if _, err := e.pool.Exec(ctx, `
+		INSERT INTO outbox (platform, chat_id, kind, payload)
+		SELECT 'telegram', (20000000 + g)::text, 'message', jsonb_build_object('text', 'Your daily question, number ' || g)
+		FROM generate_series(1, $1) g`, n); err != nil {
+		return err
+	}
+	start := time.Now()
+	stop := e.startBot(e.o.rate)
+	err := e.waitDrained(ctx, n, time.Duration(float64(n)/e.o.rate*2+60)*time.Second)
+	total := time.Since(start)
+	stop()
+	if err != nil {
+		return err
+	}
+	ideal := time.Duration(float64(n) / e.o.rate * float64(time.Second))
+	span := last.Sub(first)
+	calls429 := 0
+	for _, c := range e.api.Calls("sendMessage") {
+		if c.Code == 429 {
+			calls429++
+		}
+	}
+	fmt.Fprintf(out, "deliver: %d messages at TELEGRAM_RATE=%g: first to last %v, N/rate %v, ratio %.3f; with start-up %v (ratio %.3f); %d limit violations, %d 429s\n",
+		got, e.o.rate, span.Round(time.Millisecond), ideal, span.Seconds()/ideal.Seconds(), total.Round(time.Millisecond), total.Seconds()/ideal.Seconds(), e.api.Violations(), calls429)
+	return nil
+}
+
+// latency: updates are offered at a steady rate, round-robin over the
+// users; latency is from the update becoming available to the reply
+// reaching the fake Bot API.
+func (e *env) latency(ctx context.Context, out io.Writer) error {
+	n := e.o.users
+	if err := e.prepareUsers(ctx, n); err != nil {
+		return err
+	}
+	e.api.Limits.Global = 1000000
+	var mu sync.Mutex
+	sentAt := map[int64]time.Time{}
+	var lat []time.Duration
+	e.api.OnSend = func(m fakeapi.Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		if t, ok := sentAt[m.ChatID]; ok {
+			lat = append(lat, m.SentAt.Sub(t))
+			delete(sentAt, m.ChatID)
+		}
+	}
+	stop := e.startBot(1000000)
+	time.Sleep(1500 * time.Millisecond) // the sender's start-up pause
+	interval := time.Duration(float64(time.Second) / e.o.in)
+	total := int(e.o.duration.Seconds() * e.o.in)
+	tick := time.NewTicker(interval)
+	start := time.Now()
+	for i := 0; i < total; i++ {
+		<-tick.C
+		id := int64(userBase + 1 + i%n)
+		mu.Lock()
+		if _, busy := sentAt[id]; busy {
+			mu.Unlock()
+			continue // that user still waits for a reply: skip, as a person would
+		}
+		sentAt[id] = time.Now()
+		mu.Unlock()
+		e.api.SendText(fakeapi.User{ID: id, FirstName: "L", LanguageCode: "en"}, "and also: I would add a cache in front of the database")
+	}
+	offered := time.Since(start)
+	tick.Stop()
+	err := e.waitDrained(ctx, 0, time.Minute)
+	stop()
+	if err != nil {
+		return err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(float64(len(lat))*p))].Round(100 * time.Microsecond)
+	}
+	fmt.Fprintf(out, "latency: %d updates offered in %v (%.0f/s) over %d users; replies %d; p50 %v, p90 %v, p99 %v, max %v; %d limit violations\n",
+		total, offered.Round(time.Millisecond), float64(total)/offered.Seconds(), n, len(lat), pct(0.50), pct(0.90), pct(0.99), pct(1), e.api.Violations())
+	return nil
+}
