@@ -86,71 +86,66 @@ func (t *tx) Interviews(ctx context.Context, userID int64, limit int) ([]intervi
 	return t.interviews(ctx, `SELECT `+interviewColumns+` FROM interviews WHERE user_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`, userID, limit)
 }
 
-// interviews runs a query for interviews and loads their steps.
+// interviews runs a query for interviews and loads them with their steps in
+// one round trip, newest first.
 func (t *tx) interviews(ctx context.Context, sql string, args ...any) ([]interview.Interview, error) {
-	rows, err := t.Query(ctx, sql, args...)
+	rows, err := t.Query(ctx, `
+		WITH iv AS (`+sql+`)
+		SELECT iv.id, iv.user_id, iv.track, iv.question_ids, iv.status, iv.started_at, iv.finished_at,
+		       s.position, s.question_id, s.asked_at, s.answer, s.answered_at, s.lang, s.covered, s.points, s.skipped, s.grade, s.closed_at, s.answer_message_id
+		FROM iv LEFT JOIN interview_steps s ON s.interview_id = iv.id
+		ORDER BY iv.started_at DESC, iv.id DESC, s.position`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("error querying interviews: %w", err)
-	}
-	ivs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (interview.Interview, error) {
-		var iv interview.Interview
-		var finished *time.Time
-		err := r.Scan(&iv.ID, &iv.UserID, &iv.Track, &iv.QuestionIDs, &iv.Status, &iv.StartedAt, &finished)
-		if finished != nil {
-			iv.FinishedAt = *finished
-		}
-		return iv, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("error querying interviews: %w", err)
-	}
-	if len(ivs) == 0 {
-		return nil, nil
-	}
-	ids := make([]int64, len(ivs))
-	index := map[int64]int{}
-	for i, iv := range ivs {
-		ids[i] = iv.ID
-		index[iv.ID] = i
-	}
-	rows, err = t.Query(ctx, `
-		SELECT interview_id, position, question_id, asked_at, answer, answered_at, lang, covered, points, skipped, grade, closed_at, coalesce(answer_message_id, '')
-		FROM interview_steps WHERE interview_id = ANY($1) ORDER BY interview_id, position`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("error querying steps: %w", err)
 	}
 	defer rows.Close()
+	var ivs []interview.Interview
 	for rows.Next() {
 		var (
-			id                   int64
-			s                    interview.Step
-			answer, lang         *string
+			iv                   interview.Interview
+			finished             *time.Time
+			position, points     *int32
+			questionID           *string
+			askedAt              *time.Time
+			answer, lang, msg    *string
 			answeredAt, closedAt *time.Time
+			skipped              *bool
 			grade                *int16
 			covered              []int32
 		)
-		if err := rows.Scan(&id, &s.Position, &s.QuestionID, &s.AskedAt, &answer, &answeredAt, &lang, &covered, &s.Points, &s.Skipped, &grade, &closedAt, &s.AnswerMsg); err != nil {
-			return nil, fmt.Errorf("error scanning step: %w", err)
+		if err := rows.Scan(&iv.ID, &iv.UserID, &iv.Track, &iv.QuestionIDs, &iv.Status, &iv.StartedAt, &finished,
+			&position, &questionID, &askedAt, &answer, &answeredAt, &lang, &covered, &points, &skipped, &grade, &closedAt, &msg); err != nil {
+			return nil, fmt.Errorf("error scanning interview: %w", err)
 		}
+		if n := len(ivs); n == 0 || ivs[n-1].ID != iv.ID {
+			iv.FinishedAt = deref(finished)
+			ivs = append(ivs, iv)
+		}
+		if position == nil {
+			continue // an interview without steps yet
+		}
+		st := interview.Step{Position: int(*position), QuestionID: *questionID, AskedAt: *askedAt, Points: int(*points), Skipped: *skipped}
 		if answer != nil {
-			s.Answer, s.Answered = *answer, true
+			st.Answer, st.Answered = *answer, true
 		}
-		s.AnsweredAt = deref(answeredAt)
-		s.ClosedAt = deref(closedAt)
+		st.AnsweredAt, st.ClosedAt = deref(answeredAt), deref(closedAt)
 		if lang != nil {
-			s.Lang = *lang
+			st.Lang = *lang
+		}
+		if msg != nil {
+			st.AnswerMsg = *msg
 		}
 		if grade != nil {
-			s.Grade = interview.Grade(*grade)
+			st.Grade = interview.Grade(*grade)
 		}
 		for _, c := range covered {
-			s.Covered = append(s.Covered, int(c))
+			st.Covered = append(st.Covered, int(c))
 		}
-		iv := &ivs[index[id]]
-		iv.Steps = append(iv.Steps, s)
+		last := &ivs[len(ivs)-1]
+		last.Steps = append(last.Steps, st)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("error reading steps: %w", err)
+		return nil, fmt.Errorf("error reading interviews: %w", err)
 	}
 	return ivs, nil
 }

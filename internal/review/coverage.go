@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kljensen/snowball/english"
 	"github.com/kljensen/snowball/norwegian"
@@ -17,7 +18,7 @@ func Coverage(lang, answer string, points [][]string) []bool {
 	covered := make([]bool, len(points))
 	for i, phrases := range points {
 		for _, p := range phrases {
-			if Contains(words, phraseWords(lang, p)) {
+			if Matches(lang, words, phraseWords(lang, p)) {
 				covered[i] = true
 				break
 			}
@@ -56,6 +57,66 @@ outer:
 		return true
 	}
 	return false
+}
+
+// maxGap is how many other words may stand between two words of a phrase:
+// "same result" also matches "the same final result".
+const maxGap = 2
+
+// Matches reports whether the phrase occurs in words: its words in order,
+// each equal or related (see related) to a word of the answer, with at most
+// maxGap other words between two of them.
+func Matches(lang string, words, phrase []string) bool {
+	if len(phrase) == 0 {
+		return false
+	}
+	for i, w := range words {
+		if !related(lang, w, phrase[0]) {
+			continue
+		}
+		at, ok := i, true
+		for _, p := range phrase[1:] {
+			next := -1
+			for j := at + 1; j < len(words) && j <= at+1+maxGap; j++ {
+				if related(lang, words[j], p) {
+					next = j
+					break
+				}
+			}
+			if next < 0 {
+				ok = false
+				break
+			}
+			at = next
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// minRelated is the shortest stem that may match a longer word it begins
+// (or, in Norwegian, ends) — shorter stems would match unrelated words.
+const minRelated = 5
+
+// related reports whether an answer word covers a phrase word: they are
+// equal, or one begins with the other and the shorter has at least
+// minRelated letters (stemmers leave "ansvar"/"ansvarlig" or
+// "replika"/"replikaer" apart), or, in Norwegian, the answer word is a
+// compound ending in the phrase word ("databaseindeks" covers "indeks").
+func related(lang, word, phrase string) bool {
+	if word == phrase {
+		return true
+	}
+	short, long := word, phrase
+	if len(short) > len(long) {
+		short, long = long, short
+	}
+	if utf8.RuneCountInString(short) >= minRelated && strings.HasPrefix(long, short) {
+		return true
+	}
+	return lang == "nb" && utf8.RuneCountInString(phrase) >= minRelated && strings.HasSuffix(word, phrase)
 }
 
 // Words splits text into normalised, comparable words for lang.
