@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fl.Float64Var(&o.in, "in", 200, "updates per second to offer (latency)")
 	fl.DurationVar(&o.duration, "duration", 20*time.Second, "how long to offer updates (latency)")
 	fl.DurationVar(&o.pgbench, "pgbench", 15*time.Second, "how long pgbench runs (answers)")
-	fl.IntVar(&o.batch, "batch", 32, "updates per processing transaction")
+	fl.IntVar(&o.batch, "batch", 0, "updates per processing transaction (0: the bot's default)")
 	fl.IntVar(&o.procs, "processors", 0, "concurrent update handlers (0: the bot's default)")
 	fl.Float64Var(&o.sendRate, "send-rate", 1000000, "TELEGRAM_RATE in the answers scenario (set it tiny to time handling alone)")
 	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the run to this file")

@@ -59,7 +59,7 @@ type Processor struct {
 	Wake   *Signal       // notified when new updates were stored
 	Sent   *Signal       // notified when replies were queued
 	Poll   time.Duration // how often to look for work without a wake-up; 0 means 250 ms
-	Batch  int           // updates per transaction; 0 means 32
+	Batch  int           // updates per transaction; 0 means 8
 }
 
 // Run handles updates until stop is closed, finishing the one in hand with
@@ -78,7 +78,7 @@ func (p *Processor) Run(stop <-chan struct{}, work context.Context) {
 		wake := p.Wake.C() // before looking, so a notify during the look is not lost
 		batch := p.Batch
 		if batch == 0 {
-			batch = 32
+			batch = 8
 		}
 		n, err := p.Inbox.Process(work, batch, p.handle)
 		if err != nil {

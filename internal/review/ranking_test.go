@@ -1,0 +1,80 @@
+package review_test
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/interviewbot/interviewbot"
+	"github.com/interviewbot/interviewbot/internal/bank"
+	"github.com/interviewbot/interviewbot/internal/review"
+)
+
+// labelled is one question with three answers written from the question
+// alone (testdata/labelled.yaml), without looking at its key points.
+type labelled struct {
+	ID       string `yaml:"id"`
+	Lang     string `yaml:"lang"`
+	Strong   string `yaml:"strong"`
+	Partial  string `yaml:"partial"`
+	Offtopic string `yaml:"offtopic"`
+}
+
+// score is the share of key points an answer covers.
+func score(text bank.Text, lang, answer string) float64 {
+	covered := 0
+	for _, ok := range review.Coverage(lang, answer, text.Phrases()) {
+		if ok {
+			covered++
+		}
+	}
+	return float64(covered) / float64(len(text.Points))
+}
+
+// TestCoverageRanksAnswers checks that key-point coverage tells a strong
+// answer from a partial one from an off-topic one, in every language, for at
+// least 90% of the labelled questions.
+func TestCoverageRanksAnswers(t *testing.T) {
+	t.Parallel()
+	b, probs := bank.Load(interviewbot.Questions(), "questions")
+	if b == nil {
+		t.Fatal(probs)
+	}
+	data, err := os.ReadFile("testdata/labelled.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set []labelled
+	if err := yaml.Unmarshal(data, &set); err != nil {
+		t.Fatal(err)
+	}
+	total, ranked := map[string]int{}, map[string]int{}
+	for _, l := range set {
+		q := b.Question(l.ID)
+		if q == nil {
+			t.Errorf("labelled answer for unknown question %q", l.ID)
+			continue
+		}
+		text := q.In(l.Lang)
+		s, p, o := score(text, l.Lang, l.Strong), score(text, l.Lang, l.Partial), score(text, l.Lang, l.Offtopic)
+		total[l.Lang]++
+		if s > p && p > o {
+			ranked[l.Lang]++
+		} else {
+			t.Logf("%s %s: strong %.2f, partial %.2f, off-topic %.2f", l.Lang, l.ID, s, p, o)
+		}
+	}
+	for _, lang := range bank.Languages {
+		if total[lang] < 10 {
+			t.Errorf("%s: only %d labelled questions, want at least 10", lang, total[lang])
+			continue
+		}
+		share := float64(ranked[lang]) / float64(total[lang])
+		t.Logf("%s: strong > partial > off-topic for %d of %d questions (%.0f%%)", lang, ranked[lang], total[lang], 100*share)
+		if share < 0.9 {
+			t.Errorf("%s: coverage ranks only %s of the labelled answers correctly, want at least 90%%", lang, fmt.Sprintf("%.0f%%", 100*share))
+		}
+	}
+}
