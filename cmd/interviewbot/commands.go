@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -17,6 +18,36 @@ import (
 	"github.com/interviewbot/interviewbot/internal/postgres"
 	"github.com/interviewbot/interviewbot/internal/terminal"
 )
+
+// app is what every bot command needs: the translations, the bank, the
+// migrated database and the engine over them.
+type app struct {
+	log    *slog.Logger
+	texts  *i18n.Bundle
+	pool   *pgxpool.Pool
+	store  *postgres.Store
+	engine *interview.Engine
+}
+
+// start loads the translations and the bank, opens and migrates the
+// database, and builds the engine. The caller closes a.pool.
+func start(ctx context.Context, c config, stderr io.Writer) (*app, error) {
+	a := &app{log: c.logger(stderr)}
+	var err error
+	if a.texts, err = i18n.Load(interviewbot.Locales(), "locales"); err != nil {
+		return nil, err
+	}
+	b, err := loadBank(c, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if a.pool, err = openDB(ctx, c); err != nil {
+		return nil, err
+	}
+	a.store = postgres.NewStore(a.pool)
+	a.engine = interview.New(b, a.store, a.texts, interview.Options{Logger: a.log})
+	return a, nil
+}
 
 // openDB connects, creating the database if needed, and migrates it.
 func openDB(ctx context.Context, c config) (*pgxpool.Pool, error) {
@@ -50,23 +81,13 @@ func runChat(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	texts, err := i18n.Load(interviewbot.Locales(), "locales")
+	a, err := start(ctx, c, stderr)
 	if err != nil {
 		return err
 	}
-	b, err := loadBank(c, stderr)
-	if err != nil {
-		return err
-	}
-	pool, err := openDB(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	store := postgres.NewStore(pool)
-	engine := interview.New(b, store, texts, interview.Options{Logger: c.logger(stderr)})
+	defer a.pool.Close()
 	chat := &terminal.Chat{
-		Engine: engine, Outbox: store, Texts: texts,
+		Engine: a.engine, Outbox: a.store, Texts: a.texts,
 		User: *user, Locale: locale,
 		In: stdin, Out: stdout, Interactive: isTerminal(stdin),
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -125,17 +124,8 @@ func TestTelegramSurvivesSIGKILL(t *testing.T) {
 	defer api.Close()
 	users := []int64{5001, 5002, 5003, 5004, 5005, 5006}
 
-	var wg sync.WaitGroup
-	for _, id := range users {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			u := &chatter{t: t, api: api, user: fakeapi.User{ID: id, FirstName: "U", LanguageCode: "en"}}
-			interviewOver(u, answersOf(id))
-		}()
-	}
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	go func() { runUsers(t, api, users); close(done) }()
 
 	rng := rand.New(rand.NewPCG(1, 2))
 	kills := 0

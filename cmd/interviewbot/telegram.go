@@ -11,9 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/interviewbot/interviewbot"
-	"github.com/interviewbot/interviewbot/internal/i18n"
-	"github.com/interviewbot/interviewbot/internal/interview"
 	"github.com/interviewbot/interviewbot/internal/postgres"
 	"github.com/interviewbot/interviewbot/internal/telegram"
 )
@@ -67,24 +64,15 @@ func runTelegram(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	log := c.logger(stderr)
-	texts, err := i18n.Load(interviewbot.Locales(), "locales")
+	a, err := start(ctx, c, stderr)
 	if err != nil {
 		return err
 	}
-	b, err := loadBank(c, stderr)
-	if err != nil {
-		return err
-	}
-	pool, err := openDB(ctx, c)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	engine := interview.New(b, postgres.NewStore(pool), texts, interview.Options{Logger: log})
+	defer a.pool.Close()
+	pool, log := a.pool, a.log
 	svc := &telegram.Service{
 		Config: tc,
-		Engine: engine,
+		Engine: a.engine,
 		Inbox:  postgres.NewInbox(pool),
 		Outbox: postgres.NewOutbox(pool),
 		Lead: func(ctx context.Context) (telegram.Leader, error) {
@@ -97,7 +85,7 @@ func runTelegram(ctx context.Context, args []string, getenv func(string) string,
 			}
 			return l, nil
 		},
-		Texts: texts,
+		Texts: a.texts,
 		Log:   log,
 	}
 	if hooks != nil {
