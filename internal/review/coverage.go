@@ -101,22 +101,20 @@ func Matches(lang string, words, phrase []string) bool {
 const minRelated = 5
 
 // related reports whether an answer word covers a phrase word: they are
-// equal, or one begins with the other and the shorter has at least
-// minRelated letters (stemmers leave "ansvar"/"ansvarlig" or
-// "replika"/"replikaer" apart), or, in Norwegian, the answer word is a
+// equal, or the answer word begins with the phrase word and that has at
+// least minRelated letters (stemmers leave "replika"/"replikaer" or
+// "transakc"/"transakcionn" apart), or, in Norwegian, the answer word is a
 // compound ending in the phrase word ("databaseindeks" covers "indeks").
+// Never the other way round: the phrase "databasereplika" is not covered by
+// the answer word "database".
 func related(lang, word, phrase string) bool {
 	if word == phrase {
 		return true
 	}
-	short, long := word, phrase
-	if len(short) > len(long) {
-		short, long = long, short
+	if utf8.RuneCountInString(phrase) < minRelated {
+		return false
 	}
-	if utf8.RuneCountInString(short) >= minRelated && strings.HasPrefix(long, short) {
-		return true
-	}
-	return lang == "nb" && utf8.RuneCountInString(phrase) >= minRelated && strings.HasSuffix(word, phrase)
+	return strings.HasPrefix(word, phrase) || lang == "nb" && strings.HasSuffix(word, phrase)
 }
 
 // Words splits text into normalised, comparable words for lang.

@@ -23,6 +23,7 @@ func TestCoverage(t *testing.T) {
 		{"en related longer stem", "en", "we replicated it", []string{"replication"}, true},
 		{"en short stem is not a prefix match", "en", "timeline", []string{"tim"}, false},
 		{"nb compound head", "nb", "en god databaseindeks", []string{"indeks"}, true},
+		{"a longer phrase word is not covered by its beginning", "nb", "vi brukte en database", []string{"databasereplika"}, false},
 		{"nb stem variants", "nb", "flere replikaer", []string{"replika"}, true},
 		{"ru related stems", "ru", "транзакционная модель", []string{"транзакция"}, true},
 		{"en case blind", "en", "Use an IDEMPOTENCY key", []string{"idempotency key"}, true},
