@@ -180,8 +180,13 @@ func script(w string) scriptKind {
 }
 
 // persianSuffixes are suffixes that are often written detached (after a space
-// or a zero-width non-joiner) and carry no meaning for matching.
-var persianSuffixes = map[string]bool{"ها": true, "های": true, "هایی": true, "ای": true, "ی": true}
+// or a zero-width non-joiner) and carry no meaning for matching: plural,
+// indefinite, possessive («داده‌شان») and comparative («بیش‌تر»).
+var persianSuffixes = map[string]bool{
+	"ها": true, "های": true, "هایی": true, "ای": true, "ی": true,
+	"ام": true, "ات": true, "اش": true, "مان": true, "تان": true, "شان": true,
+	"تر": true, "ترین": true,
+}
 
 // trimPersianSuffix drops a plural or indefinite suffix written attached to
 // a word: «کشها» → «کش», «بیشتری» → «بیشتر».
