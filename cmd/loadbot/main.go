@@ -56,17 +56,19 @@ func main() {
 }
 
 type options struct {
-	scenario string
-	dbURL    string
-	users    int
-	messages int
-	rate     float64
-	in       float64
-	duration time.Duration
-	pgbench  time.Duration
-	batch    int
-	procs    int
-	sendRate float64
+	scenario  string
+	dbURL     string
+	users     int
+	messages  int
+	rate      float64
+	in        float64
+	duration  time.Duration
+	pgbench   time.Duration
+	batch     int
+	procs     int
+	sendRate  float64
+	senders   int
+	sendBatch int
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fl.DurationVar(&o.pgbench, "pgbench", 15*time.Second, "how long pgbench runs (answers)")
 	fl.IntVar(&o.batch, "batch", 0, "updates per processing transaction (0: the bot's default)")
 	fl.IntVar(&o.procs, "processors", 0, "concurrent update handlers (0: the bot's default)")
+	fl.IntVar(&o.senders, "senders", 0, "concurrent delivery transactions (0: the bot's default)")
+	fl.IntVar(&o.sendBatch, "send-batch", 0, "messages per delivery transaction (0: the bot's default)")
 	fl.Float64Var(&o.sendRate, "send-rate", 1000000, "TELEGRAM_RATE in the answers scenario (set it tiny to time handling alone)")
 	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fl.Parse(args); err != nil {
@@ -180,7 +184,7 @@ func (e *env) close() {
 func (e *env) startBot(rate float64) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	svc := &telegram.Service{
-		Config: telegram.Config{Token: token, APIURL: e.api.URL(), Rate: rate, PollTimeout: 5 * time.Second, Batch: e.o.batch, Processors: e.o.procs},
+		Config: telegram.Config{Token: token, APIURL: e.api.URL(), Rate: rate, PollTimeout: 5 * time.Second, Batch: e.o.batch, Processors: e.o.procs, Senders: e.o.senders, SendBatch: e.o.sendBatch},
 		Engine: e.engine, Inbox: postgres.NewInbox(e.pool), Outbox: postgres.NewOutbox(e.pool),
 		Lead: func(ctx context.Context) (telegram.Leader, error) {
 			l, err := postgres.TryLead(ctx, e.pool, "loadbot")

@@ -35,6 +35,7 @@ type Config struct {
 	Processors    int     // concurrent update handlers; 0 means 4
 	Batch         int     // updates per processing transaction; 0 means 8
 	Senders       int     // concurrent delivery transactions, each sending a batch; 0 means 4 (each uses two database connections)
+	SendBatch     int     // messages per delivery transaction; 0 means 64
 	PollTimeout   time.Duration
 	Grace         time.Duration // how long in-flight work may finish after a stop; 0 means 8 s
 }
@@ -85,7 +86,7 @@ func (s *Service) Run(ctx context.Context) error {
 		workers.Add(1)
 		go func() { defer workers.Done(); p.Run(stop, work) }()
 	}
-	sender := &Sender{Outbox: s.Outbox, API: api, Rate: cfg.Rate, Workers: cfg.Senders, Log: s.Log, Wake: wakeSender}
+	sender := &Sender{Outbox: s.Outbox, API: api, Rate: cfg.Rate, Workers: cfg.Senders, Batch: cfg.SendBatch, Log: s.Log, Wake: wakeSender}
 	workers.Add(1)
 	go func() { defer workers.Done(); sender.Run(stop, work) }()
 
