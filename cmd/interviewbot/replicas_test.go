@@ -138,3 +138,20 @@ func TestTelegramBlockedUser(t *testing.T) {
 		}
 	}
 }
+
+// TestTelegramPollingTakeover: when the polling replica stops, the other one
+// takes the polling lock over and the bot keeps answering.
+func TestTelegramPollingTakeover(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	api := fakeapi.New(testToken)
+	defer api.Close()
+	first := b.startBot(api, "polling", nil)
+	u := &chatter{t: t, api: api, user: fakeapi.User{ID: 9601, FirstName: "U", LanguageCode: "en"}}
+	api.SendText(u.user, "/help")
+	u.next("Commands:") // the first replica polls
+	b.startBot(api, "polling", nil)
+	first.stop()
+	api.SendText(u.user, "/start")
+	u.next("mock interviewer")
+}

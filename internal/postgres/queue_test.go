@@ -1,0 +1,272 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/interviewbot/interviewbot/internal/interview"
+	"github.com/interviewbot/interviewbot/internal/postgres"
+	"github.com/interviewbot/interviewbot/internal/postgres/pgtest"
+)
+
+func update(id int64, chat string) interview.Incoming {
+	return interview.Incoming{ID: id, ChatKey: chat, Raw: []byte(fmt.Sprintf(`{"update_id": %d}`, id))}
+}
+
+func TestInboxAddIsIdempotent(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	in := postgres.NewInbox(pool)
+	ctx := context.Background()
+	for range 2 {
+		if err := in.Add(ctx, []interview.Incoming{update(1, "a"), update(2, "a")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pending, _, _, err := in.Stats(ctx); err != nil || pending != 2 {
+		t.Errorf("pending = %d, %v; want 2", pending, err)
+	}
+}
+
+// TestInboxOrderPerChat: concurrent workers never handle two updates of one
+// chat at the same time, and each chat's updates are handled in order.
+func TestInboxOrderPerChat(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	in := postgres.NewInbox(pool)
+	ctx := context.Background()
+	var batch []interview.Incoming
+	for i := range 60 {
+		batch = append(batch, update(int64(i+1), fmt.Sprint("chat", i%5)))
+	}
+	if err := in.Add(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	seen := map[string][]int64{}
+	busy := map[string]bool{}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n, err := in.Process(ctx, 3, func(ctx context.Context, _ interview.Tx, u interview.Incoming) error {
+					mu.Lock()
+					if busy[u.ChatKey] {
+						t.Errorf("two updates of %s at once", u.ChatKey)
+					}
+					busy[u.ChatKey] = true
+					seen[u.ChatKey] = append(seen[u.ChatKey], u.ID)
+					mu.Unlock()
+					time.Sleep(time.Millisecond) // hold the chat a moment
+					mu.Lock()
+					busy[u.ChatKey] = false
+					mu.Unlock()
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if n == 0 {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for chat, ids := range seen {
+		if !slices.IsSorted(ids) || len(ids) != 12 {
+			t.Errorf("%s handled %v", chat, ids)
+		}
+	}
+}
+
+// TestInboxRetriesThenParks: a failing update is rolled back, retried with
+// growing backoff, keeps its chat's later updates waiting, and is parked with
+// its error after MaxAttempts; then the chat goes on.
+func TestInboxRetriesThenParks(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	in := postgres.NewInbox(pool)
+	ctx := context.Background()
+	if err := in.Add(ctx, []interview.Incoming{update(1, "a"), update(2, "a"), update(3, "b")}); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	var handled []int64
+	fn := func(ctx context.Context, tx interview.Tx, u interview.Incoming) error {
+		if u.ID == 1 {
+			// Work done before the failure must be rolled back.
+			if err := tx.Enqueue(ctx, interview.Reply{Platform: "test", ChatID: "a", Text: "lost"}); err != nil {
+				return err
+			}
+			return boom
+		}
+		handled = append(handled, u.ID)
+		return nil
+	}
+	var lastDelay time.Duration
+	for attempt := 1; attempt <= postgres.MaxAttempts; attempt++ {
+		if _, err := in.Process(ctx, 8, fn); !errors.Is(err, boom) {
+			t.Fatalf("attempt %d: err = %v, want boom", attempt, err)
+		}
+		var delay time.Duration
+		var parked bool
+		var lastErr string
+		if err := pool.QueryRow(ctx, `SELECT extract(epoch FROM next_attempt_at - now())::float8 * interval '1 second', parked_at IS NOT NULL, last_error FROM inbox WHERE update_id = 1`).Scan(&delay, &parked, &lastErr); err != nil {
+			t.Fatal(err)
+		}
+		if parked != (attempt == postgres.MaxAttempts) || lastErr == "" {
+			t.Fatalf("attempt %d: parked %v, error %q", attempt, parked, lastErr)
+		}
+		if attempt > 1 && !parked && delay <= lastDelay {
+			t.Errorf("attempt %d: backoff %v not longer than %v", attempt, delay, lastDelay)
+		}
+		lastDelay = delay
+		if !slices.Equal(handled, []int64{3}) {
+			t.Fatalf("attempt %d: handled %v; update 2 must wait for update 1", attempt, handled)
+		}
+		// Make the retry due now.
+		if _, err := pool.Exec(ctx, `UPDATE inbox SET next_attempt_at = now() WHERE update_id = 1`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := in.Process(ctx, 8, fn); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(handled, []int64{3, 2}) {
+		t.Errorf("after parking: handled %v, want 3 then 2", handled)
+	}
+	var n int
+	_ = pool.QueryRow(ctx, `SELECT count(*) FROM outbox`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d outbox rows from failed attempts", n)
+	}
+}
+
+// TestOutboxDeliverOutcomes: items leave in order per chat, one per chat at
+// a time, and each outcome is recorded.
+func TestOutboxDeliverOutcomes(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	out := postgres.NewOutbox(pool)
+	store := postgres.NewStore(pool)
+	ctx := context.Background()
+	// A user who will turn out to have blocked the bot.
+	if err := store.InTx(ctx, func(tx interview.Tx) error {
+		_, err := tx.User(ctx, "telegram", "300", "en")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, chat := range []string{"100", "100", "200", "300", "300", "400", "500"} {
+		if _, err := pool.Exec(ctx, `INSERT INTO outbox (platform, chat_id, kind, payload) VALUES ('telegram', $1, 'message', '{}')`, chat); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	n, err := out.Deliver(ctx, "telegram", 10, func(_ context.Context, items []interview.Outgoing) []interview.Outcome {
+		outcomes := make([]interview.Outcome, len(items))
+		for i, m := range items {
+			got = append(got, m.ChatID)
+			switch m.ChatID {
+			case "100":
+				outcomes[i] = interview.Outcome{Sent: true, ChatPause: time.Hour}
+			case "200":
+				outcomes[i] = interview.Outcome{Retry: time.Hour}
+			case "300":
+				outcomes[i] = interview.Outcome{Blocked: true}
+			case "400":
+				outcomes[i] = interview.Outcome{MovedTo: "401"}
+			case "500":
+				outcomes[i] = interview.Outcome{Park: "Bad Request: chat not found"}
+			}
+		}
+		return outcomes
+	})
+	if err != nil || n != 5 {
+		t.Fatalf("Deliver = %d, %v; want 5 items, one per chat", n, err)
+	}
+	if !slices.Equal(got, []string{"100", "200", "300", "400", "500"}) {
+		t.Errorf("claimed chats %v", got)
+	}
+	check := func(sql string, want int) {
+		t.Helper()
+		var n int
+		if err := pool.QueryRow(ctx, sql).Scan(&n); err != nil || n != want {
+			t.Errorf("%s = %d, %v; want %d", sql, n, err, want)
+		}
+	}
+	check(`SELECT count(*) FROM outbox WHERE chat_id = '100' AND sent_at IS NOT NULL`, 1)
+	check(`SELECT count(*) FROM send_chats WHERE chat_id = '100' AND next_send_at > now() + interval '50 minutes'`, 1)
+	check(`SELECT count(*) FROM outbox WHERE chat_id = '200' AND attempts = 1 AND next_attempt_at > now() + interval '50 minutes'`, 1)
+	check(`SELECT count(*) FROM outbox WHERE chat_id = '300' AND parked_at IS NOT NULL`, 2)
+	check(`SELECT count(*) FROM users WHERE external_id = '300' AND blocked_at IS NOT NULL`, 1)
+	check(`SELECT count(*) FROM outbox WHERE chat_id = '401' AND sent_at IS NULL`, 1)
+	check(`SELECT count(*) FROM outbox WHERE chat_id = '500' AND parked_at IS NOT NULL AND last_error LIKE 'Bad Request%'`, 1)
+
+	// Next round: chat 100 is paused, 200 waits for its retry, 300 is
+	// parked; only the moved item is due.
+	got = nil
+	_, err = out.Deliver(ctx, "telegram", 10, func(_ context.Context, items []interview.Outgoing) []interview.Outcome {
+		for _, m := range items {
+			got = append(got, m.ChatID)
+		}
+		return make([]interview.Outcome, len(items)) // zero outcomes: retry
+	})
+	if err != nil || !slices.Equal(got, []string{"401"}) {
+		t.Errorf("second round claimed %v (%v), want only 401", got, err)
+	}
+}
+
+// TestReserve: a reservation made outside the delivery transaction survives
+// its rollback, and never shortens a longer pause.
+func TestReserve(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	out := postgres.NewOutbox(pool)
+	ctx := context.Background()
+	if err := out.Reserve(ctx, "telegram", []string{"1", "2"}, []time.Duration{time.Hour, time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Reserve(ctx, "telegram", []string{"1"}, []time.Duration{time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	var long int
+	_ = pool.QueryRow(ctx, `SELECT count(*) FROM send_chats WHERE chat_id = '1' AND next_send_at > now() + interval '50 minutes'`).Scan(&long)
+	if long != 1 {
+		t.Error("a shorter reservation shortened a longer pause")
+	}
+}
+
+// TestLeaderLock: one holder at a time; the lock frees when released.
+func TestLeaderLock(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	ctx := context.Background()
+	a, err := postgres.TryLead(ctx, pool, "poll 1")
+	if err != nil || a == nil {
+		t.Fatalf("first TryLead = %v, %v", a, err)
+	}
+	if b, err := postgres.TryLead(ctx, pool, "poll 1"); err != nil || b != nil {
+		t.Fatalf("second TryLead while held = %v, %v", b, err)
+	}
+	if c, err := postgres.TryLead(ctx, pool, "poll 2"); err != nil || c == nil {
+		t.Fatalf("another bot's lock = %v, %v", c, err)
+	} else {
+		c.Release()
+	}
+	a.Release()
+	b, err := postgres.TryLead(ctx, pool, "poll 1")
+	if err != nil || b == nil {
+		t.Fatalf("TryLead after release = %v, %v", b, err)
+	}
+	b.Release()
+}
