@@ -12,4 +12,5 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/interviewbot /usr/local/bin/interviewbot
 USER nonroot:nonroot
 ENTRYPOINT ["/usr/local/bin/interviewbot"]
-CMD ["chat"]
+EXPOSE 8080
+CMD ["run"]

@@ -66,7 +66,9 @@ func (c *Chat) Run(ctx context.Context) error {
 	fmt.Fprintf(c.Out, "%s\n\n", c.Texts.Text(c.lang, "TerminalWelcome", nil))
 	lines := make(chan string)
 	readErr := make(chan error, 1)
-	go func() { readErr <- readLines(c.In, lines) }()
+	done := make(chan struct{})
+	defer close(done)
+	go func() { readErr <- readLines(c.In, lines, done) }()
 	for {
 		msg, ok, err := c.readMessage(ctx, lines)
 		if err != nil {
@@ -213,15 +215,20 @@ func (c *Chat) readMessage(ctx context.Context, lines <-chan string) (string, bo
 	}
 }
 
-// readLines sends r's lines, without their line endings, until EOF.
-func readLines(r io.Reader, lines chan<- string) error {
+// readLines sends r's lines, without their line endings, until EOF or
+// until done is closed.
+func readLines(r io.Reader, lines chan<- string, done <-chan struct{}) error {
 	defer close(lines)
 	br := bufio.NewReader(r)
 	for {
 		line, err := br.ReadString('\n')
 		if line != "" || err == nil {
 			line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
-			lines <- line
+			select {
+			case lines <- line:
+			case <-done:
+				return nil
+			}
 		}
 		if errors.Is(err, io.EOF) {
 			return nil
