@@ -1,5 +1,5 @@
-// Package review judges answers: which key points an answer covers, and (in
-// later work) when a question is due again.
+// Package review judges answers — which key points an answer covers — and
+// schedules repetitions with FSRS: when a question is due again.
 //
 // Coverage compares normalised word sequences: text is lower-cased, split into
 // words on anything that is not a letter or digit, and each word is reduced to
