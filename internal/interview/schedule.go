@@ -1,0 +1,145 @@
+package interview
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ClockTime is a local time of day, such as 07:30.
+type ClockTime struct{ Hour, Minute int }
+
+func (c ClockTime) String() string { return fmt.Sprintf("%02d:%02d", c.Hour, c.Minute) }
+
+var clockPattern = regexp.MustCompile(`^\s*(\d{1,2})\s*[:.h]\s*(\d{2})\s*$`)
+
+// ParseClockTime reads a time of day typed as "7:30", "07:30", "07.30" or
+// "7h30", in Latin, Persian or Arabic digits.
+func ParseClockTime(s string) (ClockTime, error) {
+	m := clockPattern.FindStringSubmatch(latinDigits(s))
+	if m == nil {
+		return ClockTime{}, fmt.Errorf("%q is not a time of day like 07:30", s)
+	}
+	h, _ := strconv.Atoi(m[1])
+	min, _ := strconv.Atoi(m[2])
+	if h > 23 || min > 59 {
+		return ClockTime{}, fmt.Errorf("%q is not a time of day like 07:30", s)
+	}
+	return ClockTime{h, min}, nil
+}
+
+// latinDigits turns Persian (۰–۹) and Arabic (٠–٩) digits into 0–9.
+func latinDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '۰' && r <= '۹':
+			return '0' + r - '۰'
+		case r >= '٠' && r <= '٩':
+			return '0' + r - '٠'
+		}
+		return r
+	}, s)
+}
+
+var offsetPattern = regexp.MustCompile(`^(?i:utc|gmt)?\s*([+-])\s*(\d{1,2})(?:\s*:?\s*(\d{2}))?$`)
+
+// ParseZone reads a time zone typed as an IANA name ("Europe/Oslo",
+// "asia/tehran") or as an offset from UTC ("UTC+3:30", "GMT-5", "+0330",
+// "UTC"). Offsets make fixed zones, without daylight saving time.
+func ParseZone(s string) (*time.Location, error) {
+	s = strings.TrimSpace(latinDigits(s))
+	switch strings.ToUpper(s) {
+	case "":
+		return nil, fmt.Errorf("no time zone given")
+	case "UTC", "GMT", "Z":
+		return time.UTC, nil
+	}
+	if m := offsetPattern.FindStringSubmatch(s); m != nil {
+		h, _ := strconv.Atoi(m[2])
+		min := 0
+		if m[3] != "" {
+			min, _ = strconv.Atoi(m[3])
+		}
+		if h > 14 || min > 59 || h == 14 && min > 0 {
+			return nil, fmt.Errorf("%q is not an offset from UTC between -14:00 and +14:00", s)
+		}
+		secs := h*3600 + min*60
+		if m[1] == "-" {
+			secs = -secs
+		}
+		return time.FixedZone(fmt.Sprintf("UTC%s%02d:%02d", m[1], h, min), secs), nil
+	}
+	if strings.Contains(s, "/") && !strings.Contains(s, "..") {
+		if loc, err := time.LoadLocation(canonicalZone(s)); err == nil {
+			return loc, nil
+		}
+	}
+	return nil, fmt.Errorf("%q is not a time zone: use a name like Europe/Oslo or an offset like UTC+3:30", s)
+}
+
+// canonicalZone capitalises an IANA name typed in any case:
+// "europe/oslo" → "Europe/Oslo", "america/new_york" → "America/New_York".
+func canonicalZone(s string) string {
+	parts := strings.Split(s, "/")
+	for i, p := range parts {
+		words := strings.Split(strings.ToLower(p), "_")
+		for j, w := range words {
+			if w != "" {
+				words[j] = strings.ToUpper(w[:1]) + w[1:]
+			}
+		}
+		parts[i] = strings.Join(words, "_")
+	}
+	return strings.Join(parts, "/")
+}
+
+// NextDelivery returns the first instant after after at which the local
+// clock in loc shows at, on a day when it shows it. On a day when at does
+// not exist (the clock jumps over it when daylight saving time starts) it is
+// the first minute after the jump; on a day when at happens twice (the
+// clock goes back) it is the first of the two.
+func NextDelivery(after time.Time, at ClockTime, loc *time.Location) time.Time {
+	local := after.In(loc)
+	for day := 0; day < 3; day++ {
+		y, m, d := local.AddDate(0, 0, day).Date()
+		if t := onDay(y, m, d, at, loc); t.After(after) {
+			return t
+		}
+	}
+	panic("unreachable: a local time of day occurs within three days") // every zone has a day within three
+}
+
+// onDay returns the first instant of the local date y-m-d whose clock is at
+// or past at.
+func onDay(y int, m time.Month, d int, at ClockTime, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, at.Hour, at.Minute, 0, 0, loc)
+	if lt := t.In(loc); lt.Hour() == at.Hour && lt.Minute() == at.Minute {
+		// The time exists. If it happens twice, time.Date may have picked
+		// the second: step back an hour to find the first.
+		if earlier := t.Add(-time.Hour); sameClock(earlier.In(loc), y, m, d, at) {
+			return earlier
+		}
+		return t
+	}
+	// at falls in a gap: walk from the local midnight to the first minute
+	// whose clock is at or past at.
+	u := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	for {
+		lt := u.In(loc)
+		if ly, lm, ld := lt.Date(); ly != y || lm != m || ld != d || lt.Hour()*60+lt.Minute() >= at.Hour*60+at.Minute {
+			return u
+		}
+		u = u.Add(time.Minute)
+	}
+}
+
+func sameClock(t time.Time, y int, m time.Month, d int, at ClockTime) bool {
+	ty, tm, td := t.Date()
+	return ty == y && tm == m && td == d && t.Hour() == at.Hour && t.Minute() == at.Minute
+}
+
+// LocalDate is the date of t in loc, as "2006-01-02": the key under which a
+// day's delivery is recorded, so that there is at most one per local day.
+func LocalDate(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.DateOnly) }
