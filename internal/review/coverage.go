@@ -190,10 +190,13 @@ var persianSuffixes = map[string]bool{
 
 // trimPersianSuffix drops a plural or indefinite suffix written attached to
 // a word: «کشها» → «کش», «بیشتری» → «بیشتر».
+// The plural comes off first, then the indefinite «ی», so that «مشتریها»
+// reduces like «مشتری‌ها» (whose «ها» is a word of its own).
 func trimPersianSuffix(w string) string {
 	for _, suf := range []string{"هایی", "های", "ها"} {
 		if rest, ok := strings.CutSuffix(w, suf); ok && len([]rune(rest)) >= 2 {
-			return rest
+			w = rest
+			break
 		}
 	}
 	if rest, ok := strings.CutSuffix(w, "ی"); ok && len([]rune(rest)) >= 3 {

@@ -41,6 +41,8 @@ func TestCoverage(t *testing.T) {
 		{"fa mi prefix forms", "fa", "این درخواست تکرار میشود", []string{"تکرار می‌شود"}, true},
 		{"fa mi prefix spaced", "fa", "این درخواست تکرار می شود", []string{"تکرار می‌شود"}, true},
 		{"fa indefinite suffix", "fa", "نمونه‌های بیشتری اجرا کنید", []string{"نمونه بیشتر"}, true},
+		{"fa plural after ye, joined", "fa", "با مشتریها صحبت کردم", []string{"مشتری"}, true},
+		{"fa plural after ye, with ZWNJ", "fa", "با مشتری‌ها صحبت کردم", []string{"مشتری"}, true},
 		{"fa detached possessive", "fa", "داده‌شان را آپدیت کنند", []string{"داده"}, true},
 		{"fa digits", "fa", "۳ بار", []string{"3 بار"}, true},
 		{"fa diacritics", "fa", "کَش", []string{"کش"}, true},
