@@ -451,7 +451,9 @@ func (e *env) latency(ctx context.Context, out io.Writer) error {
 		}
 		return lat[min(len(lat)-1, int(float64(len(lat))*p))].Round(100 * time.Microsecond)
 	}
-	fmt.Fprintf(out, "latency: %d updates offered in %v (%.0f/s) over %d users; replies %d; p50 %v, p90 %v, p99 %v, max %v; %d limit violations\n",
-		total, offered.Round(time.Millisecond), float64(total)/offered.Seconds(), n, len(lat), pct(0.50), pct(0.90), pct(0.99), pct(1), e.api.Violations())
+	var parkedIn, parkedOut int
+	_ = e.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM inbox WHERE parked_at IS NOT NULL OR last_error IS NOT NULL), (SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL)`).Scan(&parkedIn, &parkedOut)
+	fmt.Fprintf(out, "latency: %d updates offered in %v (%.0f/s) over %d users; replies %d; p50 %v, p90 %v, p99 %v, max %v; %d limit violations; %d updates failed, %d messages parked\n",
+		total, offered.Round(time.Millisecond), float64(total)/offered.Seconds(), n, len(lat), pct(0.50), pct(0.90), pct(0.99), pct(1), e.api.Violations(), parkedIn, parkedOut)
 	return nil
 }
