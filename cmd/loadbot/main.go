@@ -251,18 +251,21 @@ func (e *env) waitDrained(ctx context.Context, sent int, limit time.Duration) er
 	deadline := start.Add(limit)
 	handled := false
 	for time.Now().Before(deadline) {
+		// The fake's count first: the bot confirms updates only after storing
+		// them, so once nothing is pending there, everything is in the inbox.
+		fakePending := e.api.Pending()
 		in, outbox, err := e.counts(ctx)
 		if err != nil {
 			return err
 		}
-		if !handled && in == 0 && e.api.Pending() == 0 {
+		if !handled && in == 0 && fakePending == 0 {
 			handled = true
 			e.handledAfter = time.Since(start)
 			if e.o.sendRate < 1 {
 				return nil // timing handling alone
 			}
 		}
-		if in == 0 && outbox == 0 && e.api.Pending() == 0 && e.api.Sent() >= sent {
+		if in == 0 && outbox == 0 && fakePending == 0 && e.api.Sent() >= sent {
 			return nil
 		}
 		time.Sleep(10 * time.Millisecond)
