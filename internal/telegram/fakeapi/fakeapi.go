@@ -530,6 +530,7 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p map[string
 		s.mu.Lock()
 		if s.webhook != "" {
 			s.calls = append(s.calls, Call{Method: "getUpdates", Params: p, At: time.Now(), Code: 409})
+			s.notify()
 			s.mu.Unlock()
 			writeError(w, 409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first", nil)
 			return
@@ -553,6 +554,7 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p map[string
 		ch := s.changed
 		if len(out) > 0 || !time.Now().Before(deadline) {
 			s.calls = append(s.calls, Call{Method: "getUpdates", Params: p, At: time.Now(), Code: 200})
+			s.notify()
 			s.mu.Unlock()
 			if out == nil {
 				out = []json.RawMessage{}
