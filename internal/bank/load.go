@@ -230,12 +230,14 @@ func (p *parser) text(n *yaml.Node, what, lang string) Text {
 			if s == "" {
 				continue
 			}
-			if len(review.Words(lang, s)) == 0 {
+			words := review.Words(lang, s)
+			if len(words) == 0 {
 				p.errorf(m, "%s.match: %q has no words to match", pw, s)
 				continue
 			}
 			pt.Match = append(pt.Match, s)
-			found = found || review.Contains(answerWords, review.Words(lang, s))
+			// The same matcher as the feedback users get.
+			found = found || review.Matches(lang, answerWords, words)
 		}
 		if !found && len(pt.Match) > 0 && t.Answer != "" {
 			p.warnf(mn, "%s: none of the phrases occurs in the %s reference answer", pw, lang)

@@ -147,13 +147,3 @@ func (o *Outbox) Reserve(ctx context.Context, platform string, chats []string, p
 		return nil
 	})
 }
-
-// Stats counts the outbox's items of a platform by state.
-func (o *Outbox) Stats(ctx context.Context, platform string) (pending, sent, parked int, err error) {
-	err = o.pool.QueryRow(ctx, `
-		SELECT count(*) FILTER (WHERE sent_at IS NULL AND parked_at IS NULL),
-		       count(*) FILTER (WHERE sent_at IS NOT NULL),
-		       count(*) FILTER (WHERE parked_at IS NOT NULL)
-		FROM outbox WHERE platform = $1`, platform).Scan(&pending, &sent, &parked)
-	return
-}

@@ -41,24 +41,6 @@ func phraseWords(lang, phrase string) []string {
 	return w
 }
 
-// Contains reports whether phrase occurs as consecutive words of words.
-// An empty phrase is never contained.
-func Contains(words, phrase []string) bool {
-	if len(phrase) == 0 {
-		return false
-	}
-outer:
-	for i := 0; i+len(phrase) <= len(words); i++ {
-		for j, w := range phrase {
-			if words[i+j] != w {
-				continue outer
-			}
-		}
-		return true
-	}
-	return false
-}
-
 // maxGap is how many other words may stand between two words of a phrase:
 // "same result" also matches "the same final result".
 const maxGap = 2

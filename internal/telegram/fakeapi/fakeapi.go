@@ -185,10 +185,6 @@ func (s *Server) Violations() int {
 func (s *Server) Calls(method string) []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.callsLocked(method)
-}
-
-func (s *Server) callsLocked(method string) []Call {
 	var out []Call
 	for _, c := range s.calls {
 		if method == "" || c.Method == method {
@@ -202,10 +198,6 @@ func (s *Server) callsLocked(method string) []Call {
 func (s *Server) Messages(chat int64) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.messagesLocked(chat)
-}
-
-func (s *Server) messagesLocked(chat int64) []Message {
 	var out []Message
 	for _, m := range s.messages {
 		if m.ChatID == chat {
