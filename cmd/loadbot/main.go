@@ -149,14 +149,9 @@ func newEnv(ctx context.Context, o options) (*env, error) {
 	if _, err := e.admin.Exec(ctx, "CREATE SCHEMA "+e.schema); err != nil {
 		return nil, err
 	}
-	u, err := url.Parse(o.dbURL)
-	if err != nil {
+	if e.url, err = postgres.WithSchema(o.dbURL, e.schema); err != nil {
 		return nil, err
 	}
-	q := u.Query()
-	q.Set("search_path", e.schema)
-	u.RawQuery = q.Encode()
-	e.url = u.String()
 	if e.pool, err = postgres.Open(ctx, e.url); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -80,6 +81,20 @@ func redact(err error) error {
 		return errors.New("cannot parse the URL (check its format; the password is not shown)")
 	}
 	return err
+}
+
+// WithSchema returns the database URL rawURL with schema as the search_path
+// of its connections, so that one database can hold separate bots, test runs
+// or load runs.
+func WithSchema(rawURL, schema string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", fmt.Errorf("invalid database URL: %w", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 // Migrate applies the migrations in fsys that the database does not have yet.

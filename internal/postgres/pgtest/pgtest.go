@@ -10,7 +10,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net/url"
 	"os"
 	"sync"
 	"testing"
@@ -56,14 +55,11 @@ func URL(t testing.TB) string {
 			t.Errorf("dropping schema %s: %v", schema, err)
 		}
 	})
-	u, err := url.Parse(baseURL())
+	u, err := postgres.WithSchema(baseURL(), schema)
 	if err != nil {
 		t.Fatalf("TEST_DATABASE_URL: %v", err)
 	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return u
 }
 
 // Pool returns a pool on a fresh, migrated schema, closed when the test ends.
