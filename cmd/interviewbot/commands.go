@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -31,7 +32,7 @@ type app struct {
 
 // start loads the translations and the bank, opens and migrates the
 // database, and builds the engine. The caller closes a.pool.
-func start(ctx context.Context, c config, stderr io.Writer) (*app, error) {
+func start(ctx context.Context, c config, stderr io.Writer, now func() time.Time) (*app, error) {
 	a := &app{log: c.logger(stderr)}
 	var err error
 	if a.texts, err = i18n.Load(interviewbot.Locales(), "locales"); err != nil {
@@ -45,7 +46,7 @@ func start(ctx context.Context, c config, stderr io.Writer) (*app, error) {
 		return nil, err
 	}
 	a.store = postgres.NewStore(a.pool)
-	a.engine = interview.New(b, a.store, a.texts, interview.Options{Logger: a.log})
+	a.engine = interview.New(b, a.store, a.texts, interview.Options{Logger: a.log, Now: now})
 	return a, nil
 }
 
@@ -81,7 +82,7 @@ func runChat(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	a, err := start(ctx, c, stderr)
+	a, err := start(ctx, c, stderr, nil)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/interviewbot/interviewbot/internal/postgres"
 	"github.com/interviewbot/interviewbot/internal/telegram"
@@ -64,7 +65,11 @@ func runTelegram(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	a, err := start(ctx, c, stderr)
+	var now func() time.Time
+	if hooks != nil {
+		now = hooks.now
+	}
+	a, err := start(ctx, c, stderr, now)
 	if err != nil {
 		return err
 	}
@@ -75,6 +80,7 @@ func runTelegram(ctx context.Context, args []string, getenv func(string) string,
 		Engine: a.engine,
 		Inbox:  postgres.NewInbox(pool),
 		Outbox: postgres.NewOutbox(pool),
+		Store:  a.store,
 		Lead: func(ctx context.Context) (telegram.Leader, error) {
 			// One poller per bot: the lock is named by the bot's id, the
 			// part of the token before the colon, which is not secret.
@@ -97,7 +103,11 @@ func runTelegram(ctx context.Context, args []string, getenv func(string) string,
 
 // serviceHooks are test hooks into the Telegram service.
 type serviceHooks struct {
-	listening chan<- net.Addr
+	listening     chan<- net.Addr
+	now           func() time.Time // the engine's and the daily tick's clock
+	dailySchedule string
 }
 
-func (h *serviceHooks) apply(s *telegram.Service) { s.Listening = h.listening }
+func (h *serviceHooks) apply(s *telegram.Service) {
+	s.Listening, s.Now, s.DailySchedule = h.listening, h.now, h.dailySchedule
+}

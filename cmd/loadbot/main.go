@@ -182,7 +182,7 @@ func (e *env) startBot(rate float64) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	svc := &telegram.Service{
 		Config: telegram.Config{Token: token, APIURL: e.api.URL(), Rate: rate, PollTimeout: 5 * time.Second, Batch: e.o.batch, Processors: e.o.procs, Senders: e.o.senders, SendBatch: e.o.sendBatch},
-		Engine: e.engine, Inbox: postgres.NewInbox(e.pool), Outbox: postgres.NewOutbox(e.pool),
+		Engine: e.engine, Inbox: postgres.NewInbox(e.pool), Outbox: postgres.NewOutbox(e.pool), Store: postgres.NewStore(e.pool),
 		Lead: func(ctx context.Context) (telegram.Leader, error) {
 			l, err := postgres.TryLead(ctx, e.pool, "loadbot")
 			if l == nil {

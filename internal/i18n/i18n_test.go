@@ -103,7 +103,7 @@ func TestLoadBroken(t *testing.T) {
 		{"extra message", "fa", func(s string) string { return s + "Extra: \"x\"\n" }, `message "Extra" is not in en.yaml`},
 		{"missing plural form", "ru", func(s string) string { return strings.Replace(s, "  few: \"{{.Count}} вопроса\"\n", "", 1) }, `message "QuestionsCount": missing plural form "few" (ru needs one, few, many, other)`},
 		{"placeholder renamed", "fa", func(s string) string { return strings.Replace(s, "{{.Command}}", "{{.Cmd}}", 1) }, `message "UnknownCommand": placeholders [Cmd], en.yaml has [Command]`},
-		{"bad template", "nb", func(s string) string { return strings.Replace(s, "{{.Command}}", "{{.Command", 1) }, `locales/nb.yaml:19: message "UnknownCommand": template: UnknownCommand:1:`},
+		{"bad template", "nb", func(s string) string { return strings.Replace(s, "{{.Command}}", "{{.Command", 1) }, `locales/nb.yaml:20: message "UnknownCommand": template: UnknownCommand:1:`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

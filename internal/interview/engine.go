@@ -117,12 +117,18 @@ func (c *conv) handle(ev Event) error {
 		if err := c.tx.SaveUser(c.ctx, c.user); err != nil {
 			return fmt.Errorf("error saving user: %w", err)
 		}
+		if err := c.resumeDaily(); err != nil {
+			return fmt.Errorf("error resuming the daily question: %w", err)
+		}
 	}
 	switch ev.Kind {
 	case KindBlocked:
 		c.user.BlockedAt = c.now
 		if err := c.tx.SaveUser(c.ctx, c.user); err != nil {
 			return fmt.Errorf("error saving user: %w", err)
+		}
+		if err := c.pauseDaily(); err != nil {
+			return fmt.Errorf("error pausing the daily question: %w", err)
 		}
 		return nil
 	case KindUnblocked:
@@ -190,6 +196,8 @@ func (c *conv) command(name string) error {
 		return c.stop()
 	case "history":
 		return c.historyList()
+	case "daily":
+		return c.daily()
 	}
 	c.say(c.t("UnknownCommand", map[string]any{"Command": "/" + name}))
 	return nil
@@ -247,6 +255,15 @@ func (c *conv) current(iv *Interview) error {
 		return nil
 	case DialogHistory:
 		return c.historyList()
+	case DialogDailyTime:
+		c.timePicker()
+		return nil
+	case DialogDailyZone:
+		c.zonePicker()
+		return nil
+	case DialogDailyTracks:
+		c.tracksPicker(false)
+		return nil
 	}
 	if iv != nil {
 		return c.prompt(iv)
@@ -267,6 +284,9 @@ func (c *conv) setDialog(d Dialog) error {
 
 // text handles typed text that is not a command.
 func (c *conv) text(text string) error {
+	if date, ok := dailyDate(c.ev.ReplyData); ok {
+		return c.dailyReply(date, text)
+	}
 	iv, err := c.tx.ActiveInterview(c.ctx, c.user.ID)
 	if err != nil {
 		return err
@@ -276,11 +296,24 @@ func (c *conv) text(text string) error {
 			return err
 		}
 	}
-	if c.user.Dialog.Kind != "" {
+	switch c.user.Dialog.Kind {
+	case "":
+	case DialogDailyTime:
+		return c.pickTime(text, true)
+	case DialogDailyZone:
+		return c.pickZone(text, true)
+	default:
 		c.say(c.t("PleaseChoose", nil))
 		return c.current(iv)
 	}
 	if iv == nil {
+		d, err := c.openDaily()
+		if err != nil {
+			return err
+		}
+		if d != nil {
+			return c.dailyAnswer(d, text)
+		}
 		c.say(c.t("IdleHint", nil))
 		return nil
 	}
@@ -322,6 +355,18 @@ func (c *conv) button(data string) error {
 		}
 	case "hist":
 		return c.historyShow(int64(atoi(arg)))
+	case "dtime":
+		return c.pickTime(arg, false)
+	case "dzone":
+		return c.pickZone(arg, false)
+	case "dtrack":
+		return c.toggleTrack(arg)
+	case "dtracks":
+		return c.tracksDone()
+	case "dset", "dstop", "dresume":
+		return c.dailyButton(kind, arg)
+	case "dq":
+		return c.dailyQuestionButton(data)
 	}
 	c.stale()
 	return nil

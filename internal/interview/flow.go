@@ -239,39 +239,56 @@ func (c *conv) appendAnswer(iv *Interview, s *Step, text string) error {
 
 // judge records which key points the step's answer covers.
 func (c *conv) judge(s *Step) {
-	text := c.question(s.QuestionID).In(c.lang)
-	s.Lang, s.Points, s.Covered = c.lang, len(text.Points), nil
-	for i, ok := range review.Coverage(c.lang, s.Answer, text.Phrases()) {
+	s.Lang, s.Points, s.Covered = c.judgeText(s.QuestionID, s.Answer)
+}
+
+// judgeText judges an answer to a question in the user's language: it
+// returns the language, the number of key points and the covered ones.
+func (c *conv) judgeText(questionID, answer string) (lang string, points int, covered []int) {
+	text := c.question(questionID).In(c.lang)
+	for i, ok := range review.Coverage(c.lang, answer, text.Phrases()) {
 		if ok {
-			s.Covered = append(s.Covered, i)
+			covered = append(covered, i)
 		}
 	}
+	return c.lang, len(text.Points), covered
 }
 
 // feedback shows the reference answer, the covered and missed key points and
 // the grade buttons.
 func (c *conv) feedback(iv *Interview, s *Step) {
-	text := c.question(s.QuestionID).In(c.lang)
+	c.say(c.reference(s.QuestionID, s.Answer, true, s.Lang, s.Covered))
+	c.say(c.t("GradePrompt", nil), c.gradeButtons(iv, s))
+}
+
+// reference is the reference answer of a question with its key points: for
+// an answer, marked covered or missed (as judged in lang, or judged again
+// when the user's language changed since), else as a plain list.
+func (c *conv) reference(questionID, answer string, answered bool, lang string, covered []int) string {
+	text := c.question(questionID).In(c.lang)
 	var b strings.Builder
 	b.WriteString(c.t("ReferenceAnswer", nil))
 	b.WriteString("\n")
 	b.WriteString(text.Answer)
 	b.WriteString("\n\n")
 	b.WriteString(c.t("KeyPoints", nil))
-	covered := 0
+	n := 0
 	for i, p := range text.Points {
-		mark := "✗"
-		// Coverage was judged in s.Lang; after a language switch judge again.
-		if s.Lang == c.lang && slices.Contains(s.Covered, i) || s.Lang != c.lang && review.Coverage(c.lang, s.Answer, [][]string{p.Match})[0] {
-			mark = "✓"
-			covered++
+		mark := "•"
+		if answered {
+			mark = "✗"
+			if lang == c.lang && slices.Contains(covered, i) || lang != c.lang && review.Coverage(c.lang, answer, [][]string{p.Match})[0] {
+				mark = "✓"
+				n++
+			}
 		}
 		b.WriteString("\n" + mark + " " + p.Text)
 	}
-	b.WriteString("\n\n")
-	b.WriteString(c.n("CoveredCount", len(text.Points), map[string]any{"Covered": covered}))
-	c.say(b.String())
-	c.say(c.t("GradePrompt", nil), c.gradeButtons(iv, s))
+	if answered {
+		b.WriteString("\n\n")
+		b.WriteString(c.n("CoveredCount", len(text.Points), map[string]any{"Covered": n}))
+	}
+	return b.String()
 }
 
 func (c *conv) gradeButtons(iv *Interview, s *Step) []Button {
@@ -400,6 +417,16 @@ func (c *conv) nonText() error {
 			return nil
 		}
 	}
+	if iv == nil && c.user.Dialog.Kind == "" {
+		d, err := c.openDaily()
+		if err != nil {
+			return err
+		}
+		if d != nil && !d.Answered {
+			c.ask(c.t("NonTextAnswer", nil))
+			return nil
+		}
+	}
 	c.say(c.t("NonText", nil))
 	return nil
 }
@@ -416,6 +443,11 @@ func (c *conv) edit(messageID, text string) error {
 		s = iv.Current()
 	}
 	if s == nil || messageID == "" || s.AnswerMsg != messageID || !s.Answered {
+		if messageID != "" {
+			if _, err := c.dailyEdit(messageID, text); err != nil {
+				return err
+			}
+		}
 		return nil // an edited command or chatter: nothing to change
 	}
 	if !s.Open() {

@@ -13,7 +13,8 @@ type Event struct {
 	ChatID    string // where replies go
 	Thread    string // the topic thread in a forum chat, if any
 	Group     bool   // the chat is a group, not a private chat
-	MessageID string // the platform's id of the user's message, if any
+	MessageID string // the platform's id of the user's message, or of the bot's message whose button was pressed
+	ReplyData string // when the message replies to a bot message with buttons: the data of its first button
 	Locale    string // the client's language hint, e.g. Telegram's language_code
 	Kind      Kind
 	Text      string // what the user typed, exactly
@@ -45,6 +46,10 @@ type Reply struct {
 	// Answer is true when the bot now waits for a free-text answer, so a
 	// client can offer multi-line input.
 	Answer bool `json:"answer,omitempty"`
+	// Edit, when set, is the id of a message of the bot (such as the one
+	// whose button was pressed) that this reply replaces in place; a client
+	// that cannot edit shows it as a new message.
+	Edit string `json:"edit,omitempty"`
 }
 
 // Queued is a reply waiting in the outbox.
@@ -89,6 +94,12 @@ type User struct {
 type Dialog struct {
 	Kind  string `json:"kind,omitempty"`  // "" or one of the Dialog kinds
 	Track string `json:"track,omitempty"` // with DialogLength
+
+	// The daily question's settings so far, while they are being chosen.
+	Time   string `json:"time,omitempty"`   // "07:30"
+	Zone   string `json:"zone,omitempty"`   // a zone name ParseZone reads
+	Tracks string `json:"tracks,omitempty"` // chosen track ids, comma-separated
+	Change bool   `json:"change,omitempty"` // changing one setting of a subscription, not setting up
 }
 
 // Dialog kinds.
@@ -98,6 +109,10 @@ const (
 	DialogRestart  = "restart"
 	DialogLanguage = "language"
 	DialogHistory  = "history"
+
+	DialogDailyTime   = "daily_time"
+	DialogDailyZone   = "daily_zone"
+	DialogDailyTracks = "daily_tracks"
 )
 
 // soft reports whether typed text may ignore the pending choice.
@@ -192,6 +207,69 @@ type Tx interface {
 	LastReviews(ctx context.Context, userID int64) (map[string]Review, error)
 	// Enqueue queues a reply for sending.
 	Enqueue(ctx context.Context, r Reply) error
+
+	// Subscription returns the user's daily-question subscription, or nil.
+	Subscription(ctx context.Context, userID int64) (*Subscription, error)
+	// SaveSubscription creates or updates a subscription.
+	SaveSubscription(ctx context.Context, s Subscription) error
+	// DueSubscriptions locks up to limit subscriptions of platform whose
+	// next delivery is at or before now, earliest first, skipping those
+	// another transaction holds.
+	DueSubscriptions(ctx context.Context, platform string, now time.Time, limit int) ([]Due, error)
+	// AddDelivery records a day's delivery. It returns false, and records
+	// nothing, when the user's local date already has one.
+	AddDelivery(ctx context.Context, d Delivery) (bool, error)
+	// Delivery returns the user's delivery of a local date, or nil.
+	Delivery(ctx context.Context, userID int64, date string) (*Delivery, error)
+	// LatestDelivery returns the user's most recent delivery, or nil.
+	LatestDelivery(ctx context.Context, userID int64) (*Delivery, error)
+	// SaveDelivery stores a delivery's answer, reveal and grade.
+	SaveDelivery(ctx context.Context, d Delivery) error
+	// AnsweredDays returns the local dates of the user's answered
+	// deliveries, newest first, at most limit.
+	AnsweredDays(ctx context.Context, userID int64, limit int) ([]string, error)
+	// Reviews returns the user's whole review log, oldest first.
+	Reviews(ctx context.Context, userID int64) ([]Review, error)
+	// AnsweredSince returns the questions the user answered in interviews at or after t.
+	AnsweredSince(ctx context.Context, userID int64, t time.Time) ([]string, error)
+}
+
+// Subscription is a user's daily question: when, where and from which tracks.
+type Subscription struct {
+	UserID   int64
+	Platform string
+	ChatID   string // where the questions go
+	At       ClockTime
+	Zone     string   // a name ParseZone reads: "Europe/Oslo", "UTC+03:30"
+	Tracks   []string // track ids
+	Stopped  bool      // turned off by the user
+	NextAt   time.Time // the next delivery; zero when stopped or paused
+}
+
+// Due is a subscription whose delivery is due, with its user and the
+// question of its latest delivery.
+type Due struct {
+	Sub          Subscription
+	User         User
+	LastQuestion string // "" before the first delivery
+}
+
+// Delivery is one day's daily question to one user and what became of it.
+type Delivery struct {
+	UserID     int64
+	Date       string // the local date, "2006-01-02"
+	QuestionID string
+	SentAt     time.Time
+	Answer     string // exactly as typed
+	Answered   bool
+	AnsweredAt time.Time
+	AnswerMsg  string
+	Lang       string // the language the answer was judged in
+	Covered    []int
+	Points     int
+	RevealedAt time.Time // zero until the reference answer was shown
+	Grade      Grade
+	ClosedAt   time.Time // graded
 }
 
 // Translator gives the bot's texts in the user's language.

@@ -102,6 +102,11 @@ func decodeMessage(m *models.Message, edited bool) decoded {
 	default:
 		return decoded{why: "message without a human sender"}
 	}
+	if r := m.ReplyToMessage; r != nil && r.From != nil && r.From.IsBot && r.ReplyMarkup != nil {
+		if rows := r.ReplyMarkup.InlineKeyboard; len(rows) > 0 && len(rows[0]) > 0 {
+			ev.ReplyData = rows[0][0].CallbackData
+		}
+	}
 	switch {
 	case edited && m.Text != "":
 		ev.Kind = interview.KindEdit
@@ -127,9 +132,9 @@ func decodeCallback(q *models.CallbackQuery) decoded {
 	d := decoded{callbackID: q.ID}
 	chat := q.From.ID
 	chatType := models.ChatTypePrivate
-	thread := ""
+	thread, messageID := "", ""
 	if m := q.Message.Message; m != nil {
-		chat, chatType, d.pressedIn = m.Chat.ID, m.Chat.Type, m
+		chat, chatType, d.pressedIn, messageID = m.Chat.ID, m.Chat.Type, m, itoa(int64(m.ID))
 		if m.IsTopicMessage && m.MessageThreadID != 0 {
 			thread = strconv.Itoa(m.MessageThreadID)
 		}
@@ -143,7 +148,7 @@ func decodeCallback(q *models.CallbackQuery) decoded {
 	d.event = &interview.Event{
 		Platform: Platform, UserID: itoa(q.From.ID), ChatID: itoa(chat), Thread: thread,
 		Group:  chatType == models.ChatTypeGroup || chatType == models.ChatTypeSupergroup,
-		Locale: q.From.LanguageCode, Data: q.Data,
+		Locale: q.From.LanguageCode, Data: q.Data, MessageID: messageID,
 	}
 	return d
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/interviewbot/interviewbot/internal/interview"
@@ -15,6 +16,7 @@ const (
 	kindMessage        = "message"         // a rendered message: message
 	kindAnswerCallback = "answer_callback" // answer a button press: callbackAnswer
 	kindRemoveButtons  = "remove_buttons"  // remove the buttons of a pressed message: buttonsRemoval
+	kindEditMessage    = "edit_message"    // replace a message's text and buttons: messageEdit
 )
 
 // message is the outbox payload of one Telegram message: plain text ready
@@ -33,6 +35,12 @@ type buttonsRemoval struct {
 	MessageID int `json:"message_id"`
 }
 
+// messageEdit replaces the text and buttons of a message the bot sent.
+type messageEdit struct {
+	MessageID int `json:"message_id"`
+	message
+}
+
 // Inbox is the durable queue of received updates.
 type Inbox interface {
 	Add(ctx context.Context, updates []interview.Incoming) error
@@ -41,9 +49,11 @@ type Inbox interface {
 	Process(ctx context.Context, batch int, fn func(ctx context.Context, tx interview.Tx, u interview.Incoming) error) (int, error)
 }
 
-// Engine handles one event inside the caller's transaction.
+// Engine handles one event inside the caller's transaction, and delivers
+// the due daily questions.
 type Engine interface {
 	HandleTx(ctx context.Context, tx interview.Tx, ev interview.Event) error
+	DeliverDailyTx(ctx context.Context, tx interview.Tx, platform string, now time.Time, limit int) (int, error)
 }
 
 // actionTx is a transaction that can also queue platform actions.
@@ -98,8 +108,9 @@ func (p *Processor) Run(stop <-chan struct{}, work context.Context) {
 }
 
 // handle decodes one update and handles it in tx: it answers a pressed
-// button and removes the buttons it was under, runs the engine, and queues
-// the engine's replies as rendered messages.
+// button, runs the engine, removes the pressed buttons (unless a reply
+// replaces that message) and queues the engine's replies as rendered
+// messages.
 func (p *Processor) handle(ctx context.Context, tx interview.Tx, u interview.Incoming) error {
 	atx, ok := tx.(actionTx)
 	if !ok {
@@ -109,13 +120,6 @@ func (p *Processor) handle(ctx context.Context, tx interview.Tx, u interview.Inc
 	if err != nil {
 		return err
 	}
-	enqueue := func(chat, kind string, v any) error {
-		payload, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		return atx.EnqueueAction(ctx, Platform, chat, kind, payload)
-	}
 	if d.callbackID != "" {
 		// A queue of its own, so that a paused chat does not keep the
 		// button's spinner turning.
@@ -123,40 +127,101 @@ func (p *Processor) handle(ctx context.Context, tx interview.Tx, u interview.Inc
 		if d.event != nil {
 			chat += d.event.ChatID
 		}
-		if err := enqueue(chat, kindAnswerCallback, callbackAnswer{ID: d.callbackID}); err != nil {
+		if err := enqueue(ctx, atx, chat, kindAnswerCallback, callbackAnswer{ID: d.callbackID}); err != nil {
 			return err
 		}
 	}
-	if m := d.pressedIn; m != nil && m.ReplyMarkup != nil && len(m.ReplyMarkup.InlineKeyboard) > 0 {
-		if err := enqueue(itoa(m.Chat.ID), kindRemoveButtons, buttonsRemoval{MessageID: m.ID}); err != nil {
+	var replies []interview.Reply
+	if d.event != nil {
+		rec := &recordingTx{Tx: tx}
+		if err := p.Engine.HandleTx(ctx, rec, *d.event); err != nil {
 			return err
 		}
-	}
-	if d.event == nil {
+		replies = rec.replies
+	} else {
 		p.Log.Debug("ignoring update", "update_id", u.ID, "why", d.why)
-		return nil
 	}
-	rec := &recordingTx{Tx: tx}
-	if err := p.Engine.HandleTx(ctx, rec, *d.event); err != nil {
+	if m := d.pressedIn; m != nil && m.ReplyMarkup != nil && len(m.ReplyMarkup.InlineKeyboard) > 0 && !edits(replies, m.ID) {
+		if err := enqueue(ctx, atx, itoa(m.Chat.ID), kindRemoveButtons, buttonsRemoval{MessageID: m.ID}); err != nil {
+			return err
+		}
+	}
+	return queueReplies(ctx, atx, replies)
+}
+
+// edits reports whether a reply replaces message id in place.
+func edits(replies []interview.Reply, id int) bool {
+	for _, r := range replies {
+		if r.Edit == itoa(int64(id)) {
+			return true
+		}
+	}
+	return false
+}
+
+func enqueue(ctx context.Context, atx actionTx, chat, kind string, v any) error {
+	payload, err := json.Marshal(v)
+	if err != nil {
 		return err
 	}
-	for _, r := range merge(rec.replies) {
+	return atx.EnqueueAction(ctx, Platform, chat, kind, payload)
+}
+
+// queueReplies renders replies (merged, with bidi controls for Persian,
+// split at Telegram's length limit) and queues them. A reply that edits a
+// message and fits in one is queued as an edit.
+func queueReplies(ctx context.Context, atx actionTx, replies []interview.Reply) error {
+	for _, r := range merge(replies) {
 		text := r.Text
 		if r.Lang == "fa" {
 			text = bidi(text)
 		}
 		chunks := split(text, maxMessage)
+		if id, err := strconv.Atoi(r.Edit); err == nil && len(chunks) == 1 {
+			if err := enqueue(ctx, atx, r.ChatID, kindEditMessage, messageEdit{MessageID: id, message: message{Text: chunks[0], Buttons: r.Buttons}}); err != nil {
+				return err
+			}
+			continue
+		}
 		for i, c := range chunks {
 			m := message{Text: c, Thread: r.Thread}
 			if i == len(chunks)-1 {
 				m.Buttons = r.Buttons
 			}
-			if err := enqueue(r.ChatID, kindMessage, m); err != nil {
+			if err := enqueue(ctx, atx, r.ChatID, kindMessage, m); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// deliverDaily queues the daily questions due at now, in transactions of
+// up to batch subscriptions, and returns how many it handled.
+func deliverDaily(ctx context.Context, store interview.Store, engine Engine, now time.Time, batch int) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := store.InTx(ctx, func(tx interview.Tx) error {
+			atx, ok := tx.(actionTx)
+			if !ok {
+				return fmt.Errorf("the store's transaction cannot queue Telegram actions")
+			}
+			rec := &recordingTx{Tx: tx}
+			var err error
+			if n, err = engine.DeliverDailyTx(ctx, rec, Platform, now, batch); err != nil {
+				return err
+			}
+			return queueReplies(ctx, atx, rec.replies)
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < batch {
+			return total, nil
+		}
+	}
 }
 
 // recordingTx collects the engine's replies so they can be merged and

@@ -131,7 +131,7 @@ func merge(replies []interview.Reply) []interview.Reply {
 	for _, r := range replies {
 		if n := len(out); n > 0 {
 			last := &out[n-1]
-			if len(last.Buttons) == 0 && last.ChatID == r.ChatID && last.Thread == r.Thread && last.Lang == r.Lang {
+			if len(last.Buttons) == 0 && last.Edit == "" && r.Edit == "" && last.ChatID == r.ChatID && last.Thread == r.Thread && last.Lang == r.Lang {
 				last.Text += "\n\n" + r.Text
 				last.Buttons = r.Buttons
 				last.Answer = r.Answer

@@ -23,6 +23,7 @@ type API interface {
 	SendMessage(ctx context.Context, params *bot.SendMessageParams) (*models.Message, error)
 	AnswerCallbackQuery(ctx context.Context, params *bot.AnswerCallbackQueryParams) (bool, error)
 	EditMessageReplyMarkup(ctx context.Context, params *bot.EditMessageReplyMarkupParams) (*models.Message, error)
+	EditMessageText(ctx context.Context, params *bot.EditMessageTextParams) (*models.Message, error)
 }
 
 // Outbox is the durable queue of outgoing items.
@@ -209,6 +210,29 @@ func (s *Sender) send(ctx context.Context, m interview.Outgoing) interview.Outco
 		}
 		_, err := s.API.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: a.ID})
 		if err == nil {
+			return interview.Outcome{Sent: true}
+		}
+		return s.failed(m, err)
+	case kindEditMessage:
+		var e messageEdit
+		if err := json.Unmarshal(m.Payload, &e); err != nil {
+			return interview.Outcome{Park: "invalid payload: " + err.Error()}
+		}
+		params := &bot.EditMessageTextParams{
+			ChatID: chat, MessageID: e.MessageID,
+			Text:               htmlEscaper.Replace(e.Text),
+			ParseMode:          models.ParseModeHTML,
+			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: bot.True()},
+			ReplyMarkup:        &inlineKeyboard{InlineKeyboard: [][]inlineButton{}},
+		}
+		if k := keyboard(e.Buttons); k != nil {
+			params.ReplyMarkup = k
+		}
+		if err := s.limiter.Wait(ctx); err != nil {
+			return interview.Outcome{Retry: time.Second}
+		}
+		_, err := s.API.EditMessageText(ctx, params)
+		if err == nil || strings.Contains(fmt.Sprint(err), "message is not modified") {
 			return interview.Outcome{Sent: true}
 		}
 		return s.failed(m, err)

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,9 @@ import (
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+	"github.com/robfig/cron/v3"
+
+	"github.com/interviewbot/interviewbot/internal/interview"
 )
 
 // DefaultAPIURL is the public Bot API server.
@@ -46,6 +50,7 @@ type Service struct {
 	Engine Engine
 	Inbox  Inbox
 	Outbox Outbox
+	Store  interview.Store // transactions for the daily question
 	Lead   func(ctx context.Context) (Leader, error)
 	Texts  Texts
 	Log    *slog.Logger
@@ -53,6 +58,10 @@ type Service struct {
 
 	// Listening, when set, receives the webhook server's address once it listens.
 	Listening chan<- net.Addr
+	// DailySchedule is the cron spec of the daily question's tick; "" means
+	// every minute. Now is its clock; nil means time.Now.
+	DailySchedule string
+	Now           func() time.Time
 }
 
 // Run serves until ctx is cancelled, then stops taking updates, finishes
@@ -90,6 +99,16 @@ func (s *Service) Run(ctx context.Context) error {
 	workers.Add(1)
 	go func() { defer workers.Done(); sender.Run(stop, work) }()
 
+	// A tick stopped midway rolls back its open transaction: nothing is lost.
+	tickCtx, cancelTicks := context.WithCancel(work)
+	defer cancelTicks()
+	ticks, err := s.startDaily(tickCtx, wakeSender, &workers)
+	if err != nil {
+		close(stop)
+		return err
+	}
+	defer ticks.Stop()
+
 	intakeDone := make(chan error, 1)
 	if cfg.WebhookURL != "" {
 		srv, err := s.webhookServer(wakeProcessors)
@@ -119,6 +138,8 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 
 	s.Log.Info("stopping: finishing the work in hand")
+	cancelTicks()
+	<-ticks.Stop().Done()
 	close(stop)
 	grace := cfg.Grace
 	if grace == 0 {
@@ -134,6 +155,35 @@ func (s *Service) Run(ctx context.Context) error {
 		<-finished
 	}
 	return nil
+}
+
+// startDaily starts the daily question's tick: every minute (on every
+// replica) the due questions are claimed and queued; one tick runs at once,
+// so that a bot coming back after downtime delivers what it missed today.
+func (s *Service) startDaily(ctx context.Context, wake *Signal, running *sync.WaitGroup) (*cron.Cron, error) {
+	now := s.Now
+	if now == nil {
+		now = time.Now
+	}
+	tick := func() {
+		n, err := deliverDaily(ctx, s.Store, s.Engine, now(), 200)
+		if err != nil && ctx.Err() == nil {
+			s.Log.Error("error delivering daily questions", "err", err)
+		}
+		if n > 0 {
+			s.Log.Info("daily questions due", "subscriptions", n)
+			wake.Notify()
+		}
+	}
+	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	id, err := c.AddFunc(cmp.Or(s.DailySchedule, "* * * * *"), tick)
+	if err != nil {
+		return nil, fmt.Errorf("invalid daily schedule: %w", err)
+	}
+	c.Start()
+	running.Add(1)
+	go func() { defer running.Done(); c.Entry(id).WrappedJob.Run() }()
+	return c, nil
 }
 
 func (s *Service) webhookServer(wake *Signal) (*http.Server, error) {
@@ -153,7 +203,7 @@ func (s *Service) webhookServer(wake *Signal) (*http.Server, error) {
 
 // commands are the bot's commands, with the message id of their description.
 var commands = []struct{ name, text string }{
-	{"interview", "CmdInterview"}, {"skip", "CmdSkip"}, {"stop", "CmdStop"},
+	{"interview", "CmdInterview"}, {"daily", "CmdDaily"}, {"skip", "CmdSkip"}, {"stop", "CmdStop"},
 	{"history", "CmdHistory"}, {"language", "CmdLanguage"}, {"help", "CmdHelp"}, {"start", "CmdStart"},
 }
 

@@ -19,9 +19,11 @@ import (
 // Platform is the platform name of terminal users and chats.
 const Platform = "terminal"
 
-// Engine handles one event in one transaction.
+// Engine handles one event in one transaction, and queues the daily
+// questions that are due.
 type Engine interface {
 	Handle(ctx context.Context, ev interview.Event) error
+	DeliverDaily(ctx context.Context, platform string, now time.Time) (int, error)
 }
 
 // Outbox holds the replies queued for a chat.
@@ -99,6 +101,12 @@ func (c *Chat) send(ctx context.Context, ev interview.Event) error {
 	retries := c.Retries
 	if retries == 0 {
 		retries = 3
+	}
+	// The terminal has no scheduler running in the background: a daily
+	// question that came due while the chat was closed arrives with the
+	// next message, before its reply.
+	if _, err := c.Engine.DeliverDaily(ctx, Platform, time.Now()); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("error delivering the daily question: %w", err)
 	}
 	var err error
 	for attempt := 0; attempt <= retries; attempt++ {
