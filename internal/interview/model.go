@@ -240,8 +240,8 @@ type Subscription struct {
 	Platform string
 	ChatID   string // where the questions go
 	At       ClockTime
-	Zone     string   // a name ParseZone reads: "Europe/Oslo", "UTC+03:30"
-	Tracks   []string // track ids
+	Zone     string    // a name ParseZone reads: "Europe/Oslo", "UTC+03:30"
+	Tracks   []string  // track ids
 	Stopped  bool      // turned off by the user
 	NextAt   time.Time // the next delivery; zero when stopped or paused
 }
