@@ -1,6 +1,7 @@
 package interview_test
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"slices"
@@ -26,6 +27,8 @@ type harness struct {
 	engine *interview.Engine
 	store  *postgres.Store
 	db     *pgxpool.Pool
+	bank   *bank.Bank
+	tr     *i18n.Bundle
 	mu     sync.Mutex
 	clock  time.Time
 }
@@ -40,7 +43,7 @@ func setup(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, db: pgtest.Pool(t), clock: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	h := &harness{t: t, db: pgtest.Pool(t), bank: b, tr: tr, clock: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
 	h.store = postgres.NewStore(h.db)
 	h.engine = interview.New(b, h.store, tr, interview.Options{
 		Now:     h.now,
@@ -60,30 +63,52 @@ func (h *harness) now() time.Time {
 // and the buttons of the last reply that had any.
 func (h *harness) send(ev interview.Event) ([]string, []interview.Button) {
 	h.t.Helper()
+	h.handle(ev)
+	return h.outbox()
+}
+
+// handle handles one event of user "u1", leaving the replies queued.
+func (h *harness) handle(ev interview.Event) {
+	h.t.Helper()
 	ev.Platform, ev.UserID, ev.ChatID = "test", "u1", "u1"
-	ev.Locale = "en"
-	ctx := context.Background()
-	if err := h.engine.Handle(ctx, ev); err != nil {
+	ev.Locale = cmp.Or(ev.Locale, "en")
+	if err := h.engine.Handle(context.Background(), ev); err != nil {
 		h.t.Fatalf("Handle(%+v): %v", ev, err)
 	}
+}
+
+// outbox takes the replies queued for "u1" and returns their texts and the
+// buttons of the last reply that had any.
+func (h *harness) outbox() ([]string, []interview.Button) {
+	h.t.Helper()
+	var texts []string
+	var buttons []interview.Button
+	for _, r := range h.queued() {
+		texts = append(texts, r.Text)
+		if len(r.Buttons) > 0 {
+			buttons = slices.Concat(r.Buttons...)
+		}
+	}
+	return texts, buttons
+}
+
+// queued takes the replies queued for "u1".
+func (h *harness) queued() []interview.Reply {
+	h.t.Helper()
+	ctx := context.Background()
 	msgs, err := h.store.Pending(ctx, "test", "u1")
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	var texts []string
-	var buttons []interview.Button
 	ids := make([]int64, len(msgs))
+	out := make([]interview.Reply, len(msgs))
 	for i, m := range msgs {
-		ids[i] = m.ID
-		texts = append(texts, m.Reply.Text)
-		if len(m.Reply.Buttons) > 0 {
-			buttons = slices.Concat(m.Reply.Buttons...)
-		}
+		ids[i], out[i] = m.ID, m.Reply
 	}
 	if err := h.store.MarkSent(ctx, ids); err != nil {
 		h.t.Fatal(err)
 	}
-	return texts, buttons
+	return out
 }
 
 func (h *harness) text(s string) []string {

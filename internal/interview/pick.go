@@ -9,6 +9,17 @@ import (
 	"github.com/interviewbot/interviewbot/internal/review"
 )
 
+// dailyScheduler is FSRS with its default parameters but without the
+// learning steps of minutes: a question reviewed at most once a day goes
+// straight to its interval in days (Again and Hard: 1 day, Good: 2, Easy:
+// 8), instead of being due again ten minutes later — which would make every
+// question seen yesterday "due" today.
+func dailyScheduler() *review.Scheduler {
+	s := review.NewScheduler()
+	s.LearningSteps, s.RelearningSteps = nil, nil
+	return s
+}
+
 // cards replays a review log (oldest first) through the FSRS scheduler and
 // returns each reviewed question's memory state.
 func cards(s *review.Scheduler, log []Review) map[string]review.Card {
@@ -56,7 +67,7 @@ func pickDaily(b *bank.Bank, tracks []string, log []Review, exclude map[string]b
 	}
 	shuffle(len(candidates), func(i, j int) { candidates[i], candidates[j] = candidates[j], candidates[i] })
 
-	s := review.NewScheduler()
+	s := dailyScheduler()
 	state := cards(s, log)
 	recall := func(q *bank.Question) float64 { return s.Retrievability(state[q.ID], now) }
 	var due, fresh, later []*bank.Question
