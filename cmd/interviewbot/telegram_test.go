@@ -55,6 +55,12 @@ func freePort(t *testing.T) string {
 // startBot runs the bot in polling or webhook mode on b's database against api.
 func (b *bundle) startBot(api *fakeapi.Server, mode string, extra map[string]string) *bot {
 	b.t.Helper()
+	return b.startBotHooks(api, mode, extra, nil)
+}
+
+// startBotHooks is startBot with test hooks into the service.
+func (b *bundle) startBotHooks(api *fakeapi.Server, mode string, extra map[string]string, hooks *serviceHooks) *bot {
+	b.t.Helper()
 	env := map[string]string{"TELEGRAM_TOKEN": testToken, "TELEGRAM_API_URL": api.URL(), "LOG_LEVEL": "debug"}
 	for k, v := range b.env {
 		env[k] = v
@@ -72,7 +78,7 @@ func (b *bundle) startBot(api *fakeapi.Server, mode string, extra map[string]str
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"run"}, func(k string) string { return env[k] }, nil, &bytes.Buffer{}, logs, nil)
+		done <- run(ctx, []string{"run"}, func(k string) string { return env[k] }, nil, &bytes.Buffer{}, logs, hooks)
 	}()
 	bt := &bot{t: b.t, api: api, logs: logs}
 	var once sync.Once

@@ -166,6 +166,13 @@ func (s *Server) Block(chat int64) {
 	s.blocked[chat] = true
 }
 
+// Unblock lets sends to chat succeed again, as when the user unblocked the bot.
+func (s *Server) Unblock(chat int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.blocked, chat)
+}
+
 // Migrate makes sends to a group fail with 400 and migrate_to_chat_id, as
 // when it was upgraded to a supergroup.
 func (s *Server) Migrate(group, supergroup int64) {

@@ -95,6 +95,21 @@ func (s *Server) SendMedia(u User, kind string) int64 {
 	return m["message_id"].(int64)
 }
 
+// Reply queues a private message from u that replies to the bot's message
+// to (as it is now, with its current buttons), and returns its message id.
+func (s *Server) Reply(u User, to Message, text string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.messages {
+		if m.ChatID == to.ChatID && m.ID == to.ID {
+			to = *m
+		}
+	}
+	m := s.message(u, privateChat(u), map[string]any{"text": text, "reply_to_message": s.messageJSON(&to)})
+	s.addLocked(map[string]any{"message": m})
+	return m["message_id"].(int64)
+}
+
 // Forward queues a private message that u forwarded from someone else.
 func (s *Server) Forward(u User, text string) int64 {
 	s.mu.Lock()
