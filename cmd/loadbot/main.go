@@ -6,6 +6,7 @@
 //	loadbot -scenario answers -users 3000     answers in running interviews: updates/s, and pgbench on the same transaction
 //	loadbot -scenario deliver -messages 10000 -rate 30
 //	loadbot -scenario latency -in 200 -duration 20s
+//	loadbot -scenario daily -subscriptions 1000000 -due 10000 -rate 30
 //
 // See BENCHMARKS.md for the numbers and how to read them.
 package main
@@ -70,12 +71,14 @@ type options struct {
 	sendRate  float64
 	senders   int
 	sendBatch int
+	subs      int
+	due       int
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	var o options
 	fl := flag.NewFlagSet("loadbot", flag.ContinueOnError)
-	fl.StringVar(&o.scenario, "scenario", "answers", "answers, deliver or latency")
+	fl.StringVar(&o.scenario, "scenario", "answers", "answers, deliver, latency or daily")
 	fl.StringVar(&o.dbURL, "db", cmp.Or(os.Getenv("DATABASE_URL"), "postgres://postgres@127.0.0.1:5432/interviewbot_load?sslmode=disable"), "database URL (a fresh schema is used and dropped)")
 	fl.IntVar(&o.users, "users", 3000, "simulated users (answers, latency)")
 	fl.IntVar(&o.messages, "messages", 10000, "messages to deliver (deliver)")
@@ -89,6 +92,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fl.IntVar(&o.senders, "senders", 0, "concurrent delivery transactions (0: the bot's default)")
 	fl.IntVar(&o.sendBatch, "send-batch", 0, "messages per delivery transaction (0: the bot's default)")
 	fl.Float64Var(&o.sendRate, "send-rate", 1000000, "TELEGRAM_RATE in the answers scenario (set it tiny to time handling alone)")
+	fl.IntVar(&o.subs, "subscriptions", 1000000, "daily question subscriptions in the database (daily)")
+	fl.IntVar(&o.due, "due", 10000, "subscriptions due at the same minute (daily)")
 	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -117,6 +122,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return env.deliver(ctx, out)
 	case "latency":
 		return env.latency(ctx, out)
+	case "daily":
+		return env.daily(ctx, out)
 	}
 	return fmt.Errorf("unknown scenario %q", o.scenario)
 }
@@ -133,6 +140,7 @@ type env struct {
 	engine *interview.Engine
 	api    *fakeapi.Server
 	log    *slog.Logger
+	now    func() time.Time // the bot's clock; nil means time.Now
 
 	handledAfter time.Duration // when the inbox was last drained, from waitDrained's start
 }
@@ -190,7 +198,7 @@ func (e *env) startBot(rate float64) (stop func()) {
 			}
 			return l, nil
 		},
-		Texts: e.texts, Log: e.log,
+		Texts: e.texts, Log: e.log, Now: e.now,
 	}
 	done := make(chan struct{})
 	go func() { _ = svc.Run(ctx); close(done) }()
@@ -465,5 +473,117 @@ func (e *env) latency(ctx context.Context, out io.Writer) error {
 	_ = e.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM inbox WHERE parked_at IS NOT NULL OR last_error IS NOT NULL), (SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL)`).Scan(&parkedIn, &parkedOut)
 	fmt.Fprintf(out, "latency (after %v warm-up): %d updates offered in %v (%.0f/s) over %d users; replies %d; p50 %v, p90 %v, p99 %v, max %v; %d limit violations; %d updates failed, %d messages parked\n",
 		e.o.warmup, total, offered.Round(time.Millisecond), float64(total)/offered.Seconds(), n, len(lat), pct(0.50), pct(0.90), pct(0.99), pct(1), e.api.Violations(), parkedIn, parkedOut)
+	return nil
+}
+
+// daily: subscriptions of the daily question fill the database, some of
+// them due at the same minute. It shows the plan of the per-minute claim,
+// times ticks with nothing due, then starts the bot at that minute and times
+// the delivery of every due question through the fake Bot API.
+func (e *env) daily(ctx context.Context, out io.Writer) error {
+	at := time.Date(2026, 12, 1, 7, 30, 0, 0, time.UTC)
+	due := min(e.o.due, e.o.subs)
+	var tracks []string
+	for _, t := range e.bank.Tracks {
+		tracks = append(tracks, t.ID)
+	}
+	start := time.Now()
+	// The due ones at 07:30 UTC; the others at every other minute of the day.
+	if _, err := e.pool.Exec(ctx, `
+		INSERT INTO users (platform, external_id, locale)
+		SELECT 'telegram', (30000000 + g)::text, (ARRAY['en', 'nb', 'ru', 'fa'])[1 + g % 4] FROM generate_series(1, $1) g`, e.o.subs); err != nil {
+		return err
+	}
+	if _, err := e.pool.Exec(ctx, `
+		INSERT INTO daily_subscriptions (user_id, platform, chat_id, at_minute, zone, tracks, next_at)
+		SELECT id, platform, external_id, (450 + k) % 1440, 'UTC', $3, $2::timestamptz + k * interval '1 minute'
+		FROM (SELECT id, platform, external_id, CASE WHEN n <= $1 THEN 0 ELSE 1 + n % 1439 END AS k
+		      FROM (SELECT id, platform, external_id, row_number() OVER (ORDER BY id) AS n FROM users) u) s`, due, at, tracks); err != nil {
+		return err
+	}
+	if _, err := e.pool.Exec(ctx, `ANALYZE users; ANALYZE daily_subscriptions`); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "daily: %d subscriptions (%d due at %s) loaded in %v\n", e.o.subs, due, at.Format("15:04"), time.Since(start).Round(time.Millisecond))
+
+	plan, err := postgres.ExplainDue(ctx, e.pool, telegram.Platform, at, 200)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "the claim of one batch of due subscriptions (EXPLAIN ANALYZE):\n%s\n", plan)
+
+	// Ticks of a minute with nothing due: the common case.
+	const ticks = 200
+	times := make([]time.Duration, ticks)
+	for i := range times {
+		t0 := time.Now()
+		if n, err := e.engine.DeliverDaily(ctx, telegram.Platform, at.Add(-time.Minute)); err != nil || n != 0 {
+			return fmt.Errorf("idle tick: %d due, %v", n, err)
+		}
+		times[i] = time.Since(t0)
+	}
+	slices.Sort(times)
+	fmt.Fprintf(out, "tick with nothing due among %d subscriptions: median %v, p99 %v (%d ticks)\n",
+		e.o.subs, times[ticks/2].Round(time.Microsecond), times[ticks*99/100].Round(time.Microsecond), ticks)
+
+	// The due minute: the bot's first tick claims them all; the sender
+	// delivers at the configured rate.
+	e.api.Limits.Global = int(e.o.rate)
+	var mu sync.Mutex
+	var first, last time.Time
+	got := 0
+	e.api.OnSend = func(m fakeapi.Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		if first.IsZero() {
+			first = m.SentAt
+		}
+		last = m.SentAt
+		got++
+	}
+	e.now = func() time.Time { return at }
+	t0 := time.Now()
+	stop := e.startBot(e.o.rate)
+	defer stop()
+	var queued time.Duration
+	deadline := t0.Add(time.Duration(float64(due)/e.o.rate*2+120) * time.Second)
+	for {
+		if queued == 0 {
+			var n int
+			if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM daily_deliveries`).Scan(&n); err != nil {
+				return err
+			}
+			if n >= due {
+				queued = time.Since(t0)
+			}
+		}
+		mu.Lock()
+		done := got >= due
+		mu.Unlock()
+		if done && queued > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("only %d of %d daily questions sent in time", got, due)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	total := time.Since(t0)
+	stop()
+	var deliveries, dupes int
+	if err := e.pool.QueryRow(ctx, `SELECT count(*), count(*) - count(DISTINCT user_id) FROM daily_deliveries`).Scan(&deliveries, &dupes); err != nil {
+		return err
+	}
+	ideal := time.Duration(float64(due) / e.o.rate * float64(time.Second))
+	span := last.Sub(first)
+	calls429 := 0
+	for _, c := range e.api.Calls("sendMessage") {
+		if c.Code == 429 {
+			calls429++
+		}
+	}
+	fmt.Fprintf(out, "%d due at one minute: all claimed and queued in %v (%.0f/s); sent at TELEGRAM_RATE=%g: first to last %v, N/rate %v, ratio %.3f; with start-up %v (ratio %.3f); %d deliveries recorded, %d twice; %d limit violations, %d 429s\n",
+		due, queued.Round(time.Millisecond), float64(due)/queued.Seconds(), e.o.rate, span.Round(time.Millisecond), ideal, span.Seconds()/ideal.Seconds(),
+		total.Round(time.Millisecond), total.Seconds()/ideal.Seconds(), deliveries, dupes, e.api.Violations(), calls429)
 	return nil
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/interviewbot/interviewbot/internal/interview"
 )
@@ -224,3 +226,26 @@ func (t *tx) AnsweredSince(ctx context.Context, userID int64, since time.Time) (
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
+
+// ExplainDue runs the per-minute claim of due subscriptions under EXPLAIN
+// (ANALYZE, BUFFERS) in a transaction it rolls back, and returns the plan:
+// for operators checking that the claim uses the daily_due index.
+func ExplainDue(ctx context.Context, pool *pgxpool.Pool, platform string, now time.Time, limit int) (string, error) {
+	var plan []string
+	err := pgx.BeginFunc(ctx, pool, func(t pgx.Tx) error {
+		rows, err := t.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+dueSQL, platform, now, limit)
+		if err != nil {
+			return err
+		}
+		if plan, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if err != nil && !errors.Is(err, errRollback) {
+		return "", fmt.Errorf("error explaining the due claim: %w", err)
+	}
+	return strings.Join(plan, "\n"), nil
+}
+
+var errRollback = errors.New("rollback")

@@ -54,7 +54,8 @@ type Sender struct {
 	Wake    *Signal       // notified when new items were queued
 	Poll    time.Duration // how often to look for due items without a wake-up; 0 means 100 ms
 
-	limiter     *rate.Limiter
+	limiter     *rate.Limiter // spaces sends evenly
+	window      *window       // and keeps them within the global limit as Telegram counts them
 	mu          sync.Mutex
 	pausedUntil time.Time // a global 429: no one sends before this
 	recent429   []chat429 // recent 429s, to tell a global flood from one chat's
@@ -67,9 +68,8 @@ type chat429 struct {
 
 // Run delivers until stop is closed; deliveries in hand finish with work.
 func (s *Sender) Run(stop <-chan struct{}, work context.Context) {
-	// Keep a little headroom below the limit for network jitter between
-	// this process and Telegram's counters.
-	s.limiter = rate.NewLimiter(rate.Limit(s.Rate*0.98), 1)
+	s.limiter = rate.NewLimiter(rate.Limit(s.Rate), 1)
+	s.window = newWindow(int(s.Rate))
 	// A process that died a moment ago may have sent up to a second's worth
 	// of messages: send nothing in our first second.
 	s.mu.Lock()
@@ -195,9 +195,10 @@ func (s *Sender) send(ctx context.Context, m interview.Outgoing) interview.Outco
 		if msg.Thread != "" {
 			params.MessageThreadID, _ = strconv.Atoi(msg.Thread)
 		}
-		if err := s.limiter.Wait(ctx); err != nil {
+		if err := s.wait(ctx); err != nil {
 			return interview.Outcome{Retry: time.Second}
 		}
+		defer s.window.release()
 		_, err = s.API.SendMessage(ctx, params)
 		if err == nil {
 			return interview.Outcome{Sent: true, ChatPause: pause(m.ChatID)}
@@ -228,9 +229,10 @@ func (s *Sender) send(ctx context.Context, m interview.Outgoing) interview.Outco
 		if k := keyboard(e.Buttons); k != nil {
 			params.ReplyMarkup = k
 		}
-		if err := s.limiter.Wait(ctx); err != nil {
+		if err := s.wait(ctx); err != nil {
 			return interview.Outcome{Retry: time.Second}
 		}
+		defer s.window.release()
 		_, err := s.API.EditMessageText(ctx, params)
 		if err == nil || strings.Contains(fmt.Sprint(err), "message is not modified") {
 			return interview.Outcome{Sent: true}
@@ -250,6 +252,16 @@ func (s *Sender) send(ctx context.Context, m interview.Outgoing) interview.Outco
 		return s.failed(m, err)
 	}
 	return interview.Outcome{Park: fmt.Sprintf("unknown outbox kind %q", m.Kind)}
+}
+
+// wait waits for the turn of one message under the global rate: evenly
+// spaced, and within the limit however the calls are delayed on their way.
+// The caller releases the window when the call has ended.
+func (s *Sender) wait(ctx context.Context) error {
+	if err := s.limiter.Wait(ctx); err != nil {
+		return err
+	}
+	return s.window.acquire(ctx)
 }
 
 // failed turns a Bot API error into an outcome.
