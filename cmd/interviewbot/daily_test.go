@@ -165,3 +165,31 @@ func (c *chatter) edited(m fakeapi.Message, label string) fakeapi.Message {
 	}
 	return found
 }
+
+// TestChatDaily sets up the daily question in the terminal chat; a question
+// that came due while the chat was closed arrives when it opens, and the
+// next typed text answers it.
+func TestChatDaily(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	out := b.chat("/daily\n07:30\nUTC\n2\n", "-user", "ann", "-lang", "en")
+	if !strings.Contains(out, "All set! A question every day at 07:30 (UTC), from: Demo track") {
+		t.Fatalf("setup output:\n%s", out)
+	}
+	// Due since a minute ago, at midnight UTC: today's question is late.
+	if _, err := b.db.Exec(context.Background(), `UPDATE daily_subscriptions SET at_minute = 0, next_at = now() - interval '1 minute'`); err != nil {
+		t.Fatal(err)
+	}
+	out = b.chat("It is expensive and slow\n\n", "-user", "ann", "-lang", "en")
+	q := strings.Index(out, "📅 Question of the day")
+	saved := strings.Index(out, "Thanks — your answer is saved")
+	if q < 0 || saved < q {
+		t.Fatalf("question and answer output:\n%s", out)
+	}
+	if n := b.scalar(`SELECT count(*) FROM daily_deliveries WHERE answer = 'It is expensive and slow'`); n != int64(1) {
+		t.Errorf("saved daily answers: %v", n)
+	}
+	if out := b.chat("", "-user", "ann", "-lang", "en"); strings.Contains(out, "Question of the day") {
+		t.Errorf("the question came twice:\n%s", out)
+	}
+}
