@@ -193,7 +193,7 @@ func TestDailyQuestionAnswerGradeStreak(t *testing.T) {
 			t.Fatalf("reference: %q", ref)
 		}
 		got = h.press(interview.Button{Data: fmt.Sprintf("dq:grade:2026-03-%02d:3", day)})
-		if want := fmt.Sprintf("Graded: Good. The next question comes tomorrow at 07:30."); !contains(got, want) {
+		if want := "Graded: Good. The next question comes tomorrow at 07:30."; !contains(got, want) {
 			t.Errorf("grade: %q, want %q", got, want)
 		}
 	}

@@ -74,7 +74,7 @@ const dueSQL = `
 		FOR UPDATE SKIP LOCKED
 	)
 	SELECT ` + subscriptionColumns + `,
-	       u.external_id, u.language, u.locale, u.dialog, u.blocked_at,
+	       u.external_id, u.language, u.locale, u.blocked_at,
 	       (SELECT d.question_id FROM daily_deliveries d WHERE d.user_id = s.user_id ORDER BY d.local_date DESC LIMIT 1)
 	FROM due JOIN daily_subscriptions s USING (user_id) JOIN users u ON u.id = s.user_id
 	ORDER BY s.next_at`
@@ -89,9 +89,8 @@ func (t *tx) DueSubscriptions(ctx context.Context, platform string, now time.Tim
 	for rows.Next() {
 		var d interview.Due
 		var language, last *string
-		var dialog []byte
 		var blocked *time.Time
-		d.Sub, err = scanSubscription(rows, &d.User.ExternalID, &language, &d.User.Locale, &dialog, &blocked, &last)
+		d.Sub, err = scanSubscription(rows, &d.User.ExternalID, &language, &d.User.Locale, &blocked, &last)
 		if err != nil {
 			return nil, fmt.Errorf("error scanning due subscription: %w", err)
 		}
