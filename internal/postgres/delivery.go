@@ -31,14 +31,15 @@ func (t *tx) EnqueueAction(ctx context.Context, platform, chatID, kind string, p
 
 // headSQL locks the first undelivered item of chats that may be sent to
 // now: due, not paused, and first in its chat's queue — so at most one item
-// per chat.
+// per chat. Both checks are scalar subqueries, one index probe per row: as
+// NOT EXISTS, stale statistics under a burst made the planner scan all of
+// send_chats for every row.
 const headSQL = `
 	SELECT o.id, o.chat_id, o.kind, o.payload::text, o.attempts FROM outbox o
 	WHERE o.platform = $1 AND o.sent_at IS NULL AND o.parked_at IS NULL AND o.next_attempt_at <= now()
 	  AND o.id = (SELECT min(h.id) FROM outbox h
 	              WHERE h.platform = o.platform AND h.chat_id = o.chat_id AND h.sent_at IS NULL AND h.parked_at IS NULL)
-	  AND NOT EXISTS (SELECT 1 FROM send_chats s
-	                  WHERE s.platform = o.platform AND s.chat_id = o.chat_id AND s.next_send_at > now())
+	  AND coalesce((SELECT s.next_send_at FROM send_chats s WHERE s.platform = o.platform AND s.chat_id = o.chat_id), '-infinity') <= now()
 	ORDER BY o.id
 	LIMIT $2
 	FOR UPDATE OF o SKIP LOCKED`

@@ -44,16 +44,18 @@ func (in *Inbox) Add(ctx context.Context, updates []interview.Incoming) error {
 	return nil
 }
 
-// claimSQL picks the oldest due updates whose chats have no earlier update
-// still pending — so at most one per chat — and locks them; other workers
-// skip them.
+// claimSQL picks the oldest due updates that are the first pending update
+// of their chat — so at most one per chat — and locks them; other workers
+// skip them. The per-chat check is a scalar subquery, not NOT EXISTS: the
+// planner cannot turn it into a join, so it stays one index probe per row
+// even when the statistics of this fast-changing table are stale (as an
+// anti-join it became a scan of every pending row per row under a burst).
 const claimSQL = `
 	SELECT update_id, chat_key, payload::text, attempts FROM inbox i
 	WHERE done_at IS NULL AND parked_at IS NULL AND next_attempt_at <= now()
-	  AND NOT EXISTS (
-		SELECT 1 FROM inbox e
-		WHERE e.chat_key = i.chat_key AND i.chat_key <> '' AND e.update_id < i.update_id
-		  AND e.done_at IS NULL AND e.parked_at IS NULL)
+	  AND (chat_key = '' OR update_id = (
+		SELECT min(e.update_id) FROM inbox e
+		WHERE e.chat_key = i.chat_key AND e.done_at IS NULL AND e.parked_at IS NULL))
 	ORDER BY update_id
 	LIMIT $1
 	FOR UPDATE SKIP LOCKED`
