@@ -28,6 +28,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -98,22 +99,20 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
+	env, err := newEnv(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer env.close()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+		env.profile = f
 		defer pprof.StopCPUProfile()
 	}
-	env, err := newEnv(ctx, o)
-	if err != nil {
-		return err
-	}
-	defer env.close()
 	fmt.Fprintf(out, "loadbot %s on %d CPUs, %s\n", o.scenario, runtime.NumCPU(), time.Now().UTC().Format(time.RFC3339))
 	switch o.scenario {
 	case "answers":
@@ -130,17 +129,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 // env is one run's database schema, engine and fake Bot API.
 type env struct {
-	o      options
-	url    string // with the run's search_path
-	admin  *pgxpool.Pool
-	pool   *pgxpool.Pool
-	schema string
-	bank   *bank.Bank
-	texts  *i18n.Bundle
-	engine *interview.Engine
-	api    *fakeapi.Server
-	log    *slog.Logger
-	now    func() time.Time // the bot's clock; nil means time.Now
+	o       options
+	url     string // with the run's search_path
+	admin   *pgxpool.Pool
+	pool    *pgxpool.Pool
+	schema  string
+	bank    *bank.Bank
+	texts   *i18n.Bundle
+	engine  *interview.Engine
+	api     *fakeapi.Server
+	log     *slog.Logger
+	now     func() time.Time // the bot's clock; nil means time.Now
+	profile io.Writer        // where the measured part of the run writes its CPU profile, if anywhere
 
 	handledAfter time.Duration // when the inbox was last drained, from waitDrained's start
 }
@@ -253,10 +253,16 @@ func (e *env) waitDrained(ctx context.Context, sent int, limit time.Duration) er
 	start := time.Now()
 	deadline := start.Add(limit)
 	handled := false
-	for time.Now().Before(deadline) {
+	for i := 0; time.Now().Before(deadline); i++ {
 		// The fake's count first: the bot confirms updates only after storing
 		// them, so once nothing is pending there, everything is in the inbox.
 		fakePending := e.api.Pending()
+		if e.api.Sent() < sent && i%10 != 0 {
+			// Not done: look at the database only every 100 ms, so that
+			// the measuring does not load it.
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
 		in, outbox, err := e.counts(ctx)
 		if err != nil {
 			return err
@@ -288,6 +294,8 @@ func (e *env) answers(ctx context.Context, out io.Writer) error {
 	stop := e.startBot(e.o.sendRate)
 	time.Sleep(1500 * time.Millisecond) // the sender's start-up pause: measure the steady state
 	var firstUpd, lastUpd int64
+	cpu0 := cpuTimes()
+	e.startProfile()
 	start := time.Now()
 	for i := 1; i <= n; i++ {
 		id := e.api.SendText(fakeapi.User{ID: int64(userBase + i), FirstName: "L", LanguageCode: "en"}, fmt.Sprintf("Answer %d: scale out with more instances behind a load balancer, cache hot reads, and move slow work to a queue.", i))
@@ -298,6 +306,8 @@ func (e *env) answers(ctx context.Context, out io.Writer) error {
 	}
 	err := e.waitDrained(ctx, n, 10*time.Minute)
 	elapsed := time.Since(start)
+	cpu1 := cpuTimes()
+	pprof.StopCPUProfile()
 	stop()
 	if err != nil {
 		return err
@@ -305,6 +315,8 @@ func (e *env) answers(ctx context.Context, out io.Writer) error {
 	botRate := float64(n) / elapsed.Seconds()
 	fmt.Fprintf(out, "answers: %d updates handled and replied to in %v: %.0f updates/s end to end (all handled after %v; %d messages sent, %d limit violations)\n",
 		n, elapsed.Round(time.Millisecond), botRate, e.handledAfter.Round(time.Millisecond), e.api.Sent(), e.api.Violations())
+	fmt.Fprintf(out, "CPU meanwhile: this process (bot and fake Bot API) %.2f s, PostgreSQL %.2f s, in %.2f s on %d CPUs\n",
+		(cpu1.self - cpu0.self).Seconds(), (cpu1.postgres - cpu0.postgres).Seconds(), elapsed.Seconds(), runtime.NumCPU())
 
 	tps, pgOut, err := e.runPgbench(ctx, n, firstUpd, lastUpd)
 	if err != nil {
@@ -586,4 +598,52 @@ func (e *env) daily(ctx context.Context, out io.Writer) error {
 		due, queued.Round(time.Millisecond), float64(due)/queued.Seconds(), e.o.rate, span.Round(time.Millisecond), ideal, span.Seconds()/ideal.Seconds(),
 		total.Round(time.Millisecond), total.Seconds()/ideal.Seconds(), deliveries, dupes, e.api.Violations(), calls429)
 	return nil
+}
+
+// startProfile starts the CPU profile (-cpuprofile) of the measured part of a run.
+func (e *env) startProfile() {
+	if e.profile != nil {
+		if err := pprof.StartCPUProfile(e.profile); err != nil {
+			e.log.Error("cannot profile", "err", err)
+		}
+	}
+}
+
+// cpu is CPU time used so far by this process and by PostgreSQL's processes.
+type cpu struct{ self, postgres time.Duration }
+
+// cpuTimes reads the CPU time of this process and of every process named
+// postgres from /proc (Linux); what it cannot read counts as zero.
+func cpuTimes() cpu {
+	var c cpu
+	entries, _ := os.ReadDir("/proc")
+	self := strconv.Itoa(os.Getpid())
+	for _, e := range entries {
+		if e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid … utime stime: fields 14 and 15, counted after the ")".
+		stat := string(data)
+		open, close := strings.IndexByte(stat, '('), strings.LastIndexByte(stat, ')')
+		if open < 0 || close < open {
+			continue
+		}
+		comm, fields := stat[open+1:close], strings.Fields(stat[close+1:])
+		if len(fields) < 13 || e.Name() != self && comm != "postgres" {
+			continue
+		}
+		utime, _ := strconv.ParseInt(fields[11], 10, 64)
+		stime, _ := strconv.ParseInt(fields[12], 10, 64)
+		d := time.Duration(utime+stime) * time.Second / 100 // USER_HZ
+		if e.Name() == self {
+			c.self += d
+		} else {
+			c.postgres += d
+		}
+	}
+	return c
 }
