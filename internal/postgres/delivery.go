@@ -21,11 +21,8 @@ func NewOutbox(pool *pgxpool.Pool) *Outbox { return &Outbox{pool: pool} }
 
 // EnqueueAction queues a platform action (such as answering a button press)
 // for a chat, in the caller's transaction.
-func (t *tx) EnqueueAction(ctx context.Context, platform, chatID, kind string, payload []byte) error {
-	_, err := t.Exec(ctx, `INSERT INTO outbox (platform, chat_id, kind, payload) VALUES ($1, $2, $3, $4)`, platform, chatID, kind, payload)
-	if err != nil {
-		return fmt.Errorf("error inserting outbox action: %w", err)
-	}
+func (t *tx) EnqueueAction(_ context.Context, platform, chatID, kind string, payload []byte) error {
+	t.queued = append(t.queued, queued{platform: platform, chatID: chatID, kind: kind, payload: payload})
 	return nil
 }
 
@@ -79,9 +76,7 @@ func (o *Outbox) Deliver(ctx context.Context, platform string, batch int, send f
 		}
 		outcomes := send(ctx, items)
 		b := &pgx.Batch{}
-		for i, m := range items {
-			record(b, m, outcomes[i])
-		}
+		recordAll(b, platform, items, outcomes)
 		if err := t.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("error recording deliveries: %w", err)
 		}
@@ -90,17 +85,43 @@ func (o *Outbox) Deliver(ctx context.Context, platform string, batch int, send f
 	return claimed, err
 }
 
-// record queues the statements that store the outcome of one delivery attempt.
-func record(b *pgx.Batch, m interview.Outgoing, out interview.Outcome) {
-	if out.ChatPause > 0 {
-		b.Queue(`
-			INSERT INTO send_chats (platform, chat_id, next_send_at) VALUES ($1, $2, clock_timestamp() + $3 * interval '1 second')
-			ON CONFLICT (platform, chat_id) DO UPDATE SET next_send_at = greatest(send_chats.next_send_at, EXCLUDED.next_send_at)`,
-			m.Platform, m.ChatID, out.ChatPause.Seconds())
+// recordAll queues the statements that store the outcomes of a batch of
+// delivery attempts: the common ones (sent, chat paused) as one statement
+// each for the whole batch, the rare ones item by item.
+func recordAll(b *pgx.Batch, platform string, items []interview.Outgoing, outcomes []interview.Outcome) {
+	var sent []int64
+	pauses := map[string]float64{}
+	for i, m := range items {
+		out := outcomes[i]
+		if p := out.ChatPause.Seconds(); p > 0 {
+			pauses[m.ChatID] = max(pauses[m.ChatID], p)
+		}
+		if out.Sent {
+			sent = append(sent, m.ID)
+			continue
+		}
+		record(b, m, out)
 	}
+	if len(pauses) > 0 {
+		chats, secs := make([]string, 0, len(pauses)), make([]float64, 0, len(pauses))
+		for c, p := range pauses {
+			chats, secs = append(chats, c), append(secs, p)
+		}
+		b.Queue(`
+			INSERT INTO send_chats (platform, chat_id, next_send_at)
+			SELECT $1, c, clock_timestamp() + p * interval '1 second' FROM unnest($2::text[], $3::float8[]) AS x(c, p)
+			ON CONFLICT (platform, chat_id) DO UPDATE SET next_send_at = greatest(send_chats.next_send_at, EXCLUDED.next_send_at)`,
+			platform, chats, secs)
+	}
+	if len(sent) > 0 {
+		b.Queue(`UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY($1)`, sent)
+	}
+}
+
+// record queues the statements that store the outcome of one delivery
+// attempt that did not deliver.
+func record(b *pgx.Batch, m interview.Outgoing, out interview.Outcome) {
 	switch {
-	case out.Sent:
-		b.Queue(`UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = $1`, m.ID)
 	case out.Blocked:
 		b.Queue(`UPDATE users SET blocked_at = now() WHERE platform = $1 AND external_id = $2`, m.Platform, m.ChatID)
 		b.Queue(`

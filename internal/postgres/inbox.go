@@ -109,12 +109,16 @@ func (in *Inbox) process(ctx context.Context, batch int, fn func(ctx context.Con
 			return fmt.Errorf("error claiming updates: %w", err)
 		}
 		ids := make([]int64, len(claims))
+		x := &tx{Tx: t}
 		for i, c := range claims {
-			if err := fn(ctx, &tx{t}, c.u); err != nil {
+			if err := fn(ctx, x, c.u); err != nil {
 				failed = &claims[i]
 				return fmt.Errorf("update %d failed (attempt %d): %w", c.u.ID, c.attempts+1, err)
 			}
 			ids[i] = c.u.ID
+		}
+		if err := x.flush(ctx); err != nil {
+			return err
 		}
 		if len(ids) > 0 {
 			if _, err := t.Exec(ctx, `UPDATE inbox SET done_at = now(), attempts = attempts + 1 WHERE update_id = ANY($1)`, ids); err != nil {

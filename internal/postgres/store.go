@@ -22,11 +22,49 @@ func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 // InTx runs fn in one transaction.
 func (s *Store) InTx(ctx context.Context, fn func(interview.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, func(t pgx.Tx) error { return fn(&tx{t}) })
+	return pgx.BeginFunc(ctx, s.pool, func(t pgx.Tx) error {
+		x := &tx{Tx: t}
+		if err := fn(x); err != nil {
+			return err
+		}
+		return x.flush(ctx)
+	})
 }
 
-// tx implements interview.Tx on a pgx transaction.
-type tx struct{ pgx.Tx }
+// tx implements interview.Tx on a pgx transaction. Outbox rows are kept
+// until flush, which inserts them in one statement before the commit.
+type tx struct {
+	pgx.Tx
+	queued []queued
+}
+
+// queued is an outbox row waiting for flush.
+type queued struct {
+	platform, chatID, kind string
+	payload                []byte
+}
+
+// flush inserts the queued outbox rows, in the order they were queued (the
+// order a chat's messages leave in).
+func (t *tx) flush(ctx context.Context) error {
+	if len(t.queued) == 0 {
+		return nil
+	}
+	n := len(t.queued)
+	platforms, chats, kinds, payloads := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, q := range t.queued {
+		platforms[i], chats[i], kinds[i], payloads[i] = q.platform, q.chatID, q.kind, string(q.payload)
+	}
+	_, err := t.Exec(ctx, `
+		INSERT INTO outbox (platform, chat_id, kind, payload)
+		SELECT p, c, k, pl::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS x(p, c, k, pl, n)
+		ORDER BY n`, platforms, chats, kinds, payloads)
+	if err != nil {
+		return fmt.Errorf("error inserting %d outbox rows: %w", n, err)
+	}
+	t.queued = t.queued[:0]
+	return nil
+}
 
 func (t *tx) User(ctx context.Context, platform, externalID, locale string) (interview.User, error) {
 	u := interview.User{Platform: platform, ExternalID: externalID}
@@ -256,13 +294,11 @@ func (t *tx) LastReviews(ctx context.Context, userID int64) (map[string]intervie
 }
 
 // Enqueue queues a reply in the outbox.
-func (t *tx) Enqueue(ctx context.Context, r interview.Reply) error {
+func (t *tx) Enqueue(_ context.Context, r interview.Reply) error {
 	payload, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	if _, err := t.Exec(ctx, `INSERT INTO outbox (platform, chat_id, payload) VALUES ($1, $2, $3)`, r.Platform, r.ChatID, payload); err != nil {
-		return fmt.Errorf("error inserting outbox message: %w", err)
-	}
+	t.queued = append(t.queued, queued{platform: r.Platform, chatID: r.ChatID, kind: "reply", payload: payload})
 	return nil
 }

@@ -21,11 +21,42 @@ type decoded struct {
 	why        string           // why the update is ignored, for the log
 }
 
+// chatOnly is the part of an Update that ChatKey reads: decoding only
+// these fields is much cheaper than decoding a whole models.Update.
+type chatOnly struct {
+	ID      int64 `json:"update_id"`
+	Message *struct {
+		Chat struct {
+			ID int64 `json:"id"`
+		} `json:"chat"`
+	} `json:"message"`
+	EditedMessage *struct {
+		Chat struct {
+			ID int64 `json:"id"`
+		} `json:"chat"`
+	} `json:"edited_message"`
+	CallbackQuery *struct {
+		From struct {
+			ID int64 `json:"id"`
+		} `json:"from"`
+		Message *struct {
+			Chat struct {
+				ID int64 `json:"id"`
+			} `json:"chat"`
+		} `json:"message"`
+	} `json:"callback_query"`
+	MyChatMember *struct {
+		Chat struct {
+			ID int64 `json:"id"`
+		} `json:"chat"`
+	} `json:"my_chat_member"`
+}
+
 // ChatKey returns the key that orders an update among others: updates with
 // the same key are handled one at a time in update_id order. It is the chat
 // id, or "" for updates that belong to no chat.
 func ChatKey(raw []byte) (updateID int64, key string, err error) {
-	var u models.Update
+	var u chatOnly
 	if err := json.Unmarshal(raw, &u); err != nil {
 		return 0, "", fmt.Errorf("error decoding update: %w", err)
 	}
@@ -38,10 +69,8 @@ func ChatKey(raw []byte) (updateID int64, key string, err error) {
 	case u.EditedMessage != nil:
 		return u.ID, itoa(u.EditedMessage.Chat.ID), nil
 	case u.CallbackQuery != nil:
-		if m := u.CallbackQuery.Message.Message; m != nil {
-			return u.ID, itoa(m.Chat.ID), nil
-		}
-		if m := u.CallbackQuery.Message.InaccessibleMessage; m != nil {
+		// An accessible or inaccessible message: both carry the chat.
+		if m := u.CallbackQuery.Message; m != nil && m.Chat.ID != 0 {
 			return u.ID, itoa(m.Chat.ID), nil
 		}
 		return u.ID, itoa(u.CallbackQuery.From.ID), nil
