@@ -97,6 +97,7 @@ func runTelegram(ctx context.Context, args []string, getenv func(string) string,
 	if hooks != nil {
 		hooks.apply(svc)
 	}
+	telegram.SetGC()
 	log.Info("starting", "api", tc.APIURL, "webhook", tc.WebhookURL != "", "rate", tc.Rate)
 	return svc.Run(ctx)
 }

@@ -51,6 +51,7 @@ const (
 )
 
 func main() {
+	telegram.SetGC() // as the bot runs
 	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbot:", err)
 		os.Exit(1)

@@ -117,13 +117,15 @@ func (in *Inbox) process(ctx context.Context, batch int, fn func(ctx context.Con
 			}
 			ids[i] = c.u.ID
 		}
-		if err := x.flush(ctx); err != nil {
-			return err
+		if len(ids) == 0 {
+			return nil
 		}
-		if len(ids) > 0 {
-			if _, err := t.Exec(ctx, `UPDATE inbox SET done_at = now(), attempts = attempts + 1 WHERE update_id = ANY($1)`, ids); err != nil {
-				return fmt.Errorf("error marking updates done: %w", err)
-			}
+		// The replies and the done marks in one round trip.
+		b := &pgx.Batch{}
+		x.queueFlush(b)
+		b.Queue(`UPDATE inbox SET done_at = now(), attempts = attempts + 1 WHERE update_id = ANY($1)`, ids)
+		if err := t.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("error storing replies and marking updates done: %w", err)
 		}
 		return nil
 	})

@@ -47,23 +47,29 @@ type queued struct {
 // flush inserts the queued outbox rows, in the order they were queued (the
 // order a chat's messages leave in).
 func (t *tx) flush(ctx context.Context) error {
+	b := &pgx.Batch{}
+	t.queueFlush(b)
+	if err := t.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("error inserting outbox rows: %w", err)
+	}
+	return nil
+}
+
+// queueFlush adds the insert of the queued outbox rows to b.
+func (t *tx) queueFlush(b *pgx.Batch) {
 	if len(t.queued) == 0 {
-		return nil
+		return
 	}
 	n := len(t.queued)
 	platforms, chats, kinds, payloads := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	for i, q := range t.queued {
 		platforms[i], chats[i], kinds[i], payloads[i] = q.platform, q.chatID, q.kind, string(q.payload)
 	}
-	_, err := t.Exec(ctx, `
+	b.Queue(`
 		INSERT INTO outbox (platform, chat_id, kind, payload)
 		SELECT p, c, k, pl::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS x(p, c, k, pl, n)
 		ORDER BY n`, platforms, chats, kinds, payloads)
-	if err != nil {
-		return fmt.Errorf("error inserting %d outbox rows: %w", n, err)
-	}
-	t.queued = t.queued[:0]
-	return nil
+	t.queued = nil
 }
 
 func (t *tx) User(ctx context.Context, platform, externalID, locale string) (interview.User, error) {
