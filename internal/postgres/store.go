@@ -36,6 +36,12 @@ func (s *Store) InTx(ctx context.Context, fn func(interview.Tx) error) error {
 type tx struct {
 	pgx.Tx
 	queued []queued
+
+	// prefetched is the active interview (or nil) of the user User locked
+	// last, read in the same statement; the first ActiveInterview call for
+	// that user takes it, unless a write to interviews came first.
+	prefetched   *interview.Interview
+	prefetchedID int64 // the user's id; 0 when nothing is prefetched
 }
 
 // queued is an outbox row waiting for flush.
@@ -72,17 +78,32 @@ func (t *tx) queueFlush(b *pgx.Batch) {
 	t.queued = nil
 }
 
+// userSQL upserts the user, locking the row, and in the same statement
+// reads their active interview with its steps (one row per step; the
+// interview columns are NULL when there is none).
+const userSQL = `
+	WITH u AS (
+		INSERT INTO users (platform, external_id, locale) VALUES ($1, $2, $3)
+		ON CONFLICT (platform, external_id) DO UPDATE
+			SET locale = CASE WHEN $3 = '' THEN users.locale ELSE $3 END
+		RETURNING id, language, locale, dialog, blocked_at, xmax = 0 AS new
+	), iv AS (
+		SELECT ` + interviewColumns + ` FROM interviews WHERE user_id = (SELECT id FROM u) AND status = 'active'
+	)
+	SELECT u.id, u.language, u.locale, u.dialog, u.blocked_at, u.new, ` + interviewJoinColumns + `
+	FROM u LEFT JOIN iv ON true LEFT JOIN interview_steps s ON s.interview_id = iv.id
+	ORDER BY s.position`
+
 func (t *tx) User(ctx context.Context, platform, externalID, locale string) (interview.User, error) {
 	u := interview.User{Platform: platform, ExternalID: externalID}
 	var language *string
 	var dialog []byte
 	var blocked *time.Time
-	err := t.QueryRow(ctx, `
-		INSERT INTO users (platform, external_id, locale) VALUES ($1, $2, $3)
-		ON CONFLICT (platform, external_id) DO UPDATE
-			SET locale = CASE WHEN $3 = '' THEN users.locale ELSE $3 END
-		RETURNING id, language, locale, dialog, blocked_at, xmax = 0`,
-		platform, externalID, locale).Scan(&u.ID, &language, &u.Locale, &dialog, &blocked, &u.New)
+	rows, err := t.Query(ctx, userSQL, platform, externalID, locale)
+	if err != nil {
+		return u, fmt.Errorf("error upserting user: %w", err)
+	}
+	ivs, err := scanInterviews(rows, &u.ID, &language, &u.Locale, &dialog, &blocked, &u.New)
 	if err != nil {
 		return u, fmt.Errorf("error upserting user: %w", err)
 	}
@@ -92,6 +113,10 @@ func (t *tx) User(ctx context.Context, platform, externalID, locale string) (int
 	u.BlockedAt = deref(blocked)
 	if err := json.Unmarshal(dialog, &u.Dialog); err != nil {
 		return u, fmt.Errorf("error decoding dialog of user %d: %w", u.ID, err)
+	}
+	t.prefetched, t.prefetchedID = nil, u.ID
+	if len(ivs) > 0 {
+		t.prefetched = &ivs[0]
 	}
 	return u, nil
 }
@@ -111,6 +136,11 @@ func (t *tx) SaveUser(ctx context.Context, u interview.User) error {
 const interviewColumns = `id, user_id, track, question_ids, status, started_at, finished_at`
 
 func (t *tx) ActiveInterview(ctx context.Context, userID int64) (*interview.Interview, error) {
+	if t.prefetchedID != 0 && t.prefetchedID == userID {
+		iv := t.prefetched
+		t.prefetched, t.prefetchedID = nil, 0
+		return iv, nil
+	}
 	return t.oneInterview(ctx, `SELECT `+interviewColumns+` FROM interviews WHERE user_id = $1 AND status = 'active'`, userID)
 }
 
@@ -130,24 +160,37 @@ func (t *tx) Interviews(ctx context.Context, userID int64, limit int) ([]intervi
 	return t.interviews(ctx, `SELECT `+interviewColumns+` FROM interviews WHERE user_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`, userID, limit)
 }
 
+// interviewJoinColumns are the columns of an interview (iv) and its steps
+// (s) that scanInterviews reads.
+const interviewJoinColumns = `iv.id, iv.user_id, iv.track, iv.question_ids, iv.status, iv.started_at, iv.finished_at,
+	s.position, s.question_id, s.asked_at, s.answer, s.answered_at, s.lang, s.covered, s.points, s.skipped, s.grade, s.closed_at, s.answer_message_id`
+
 // interviews runs a query for interviews and loads them with their steps in
 // one round trip, newest first.
 func (t *tx) interviews(ctx context.Context, sql string, args ...any) ([]interview.Interview, error) {
 	rows, err := t.Query(ctx, `
 		WITH iv AS (`+sql+`)
-		SELECT iv.id, iv.user_id, iv.track, iv.question_ids, iv.status, iv.started_at, iv.finished_at,
-		       s.position, s.question_id, s.asked_at, s.answer, s.answered_at, s.lang, s.covered, s.points, s.skipped, s.grade, s.closed_at, s.answer_message_id
+		SELECT `+interviewJoinColumns+`
 		FROM iv LEFT JOIN interview_steps s ON s.interview_id = iv.id
 		ORDER BY iv.started_at DESC, iv.id DESC, s.position`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("error querying interviews: %w", err)
 	}
+	return scanInterviews(rows)
+}
+
+// scanInterviews reads rows of interviewJoinColumns, after the columns
+// scanned into lead (the same in every row), grouping consecutive rows of
+// one interview; rows without an interview (NULL id) add none.
+func scanInterviews(rows pgx.Rows, lead ...any) ([]interview.Interview, error) {
 	defer rows.Close()
 	var ivs []interview.Interview
 	for rows.Next() {
 		var (
-			iv                   interview.Interview
-			finished             *time.Time
+			id, userID           *int64
+			track, status        *string
+			questionIDs          []string
+			started, finished    *time.Time
 			position, points     *int32
 			questionID           *string
 			askedAt              *time.Time
@@ -157,13 +200,19 @@ func (t *tx) interviews(ctx context.Context, sql string, args ...any) ([]intervi
 			grade                *int16
 			covered              []int32
 		)
-		if err := rows.Scan(&iv.ID, &iv.UserID, &iv.Track, &iv.QuestionIDs, &iv.Status, &iv.StartedAt, &finished,
-			&position, &questionID, &askedAt, &answer, &answeredAt, &lang, &covered, &points, &skipped, &grade, &closedAt, &msg); err != nil {
+		dest := append(lead, &id, &userID, &track, &questionIDs, &status, &started, &finished,
+			&position, &questionID, &askedAt, &answer, &answeredAt, &lang, &covered, &points, &skipped, &grade, &closedAt, &msg)
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("error scanning interview: %w", err)
 		}
-		if n := len(ivs); n == 0 || ivs[n-1].ID != iv.ID {
-			iv.FinishedAt = deref(finished)
-			ivs = append(ivs, iv)
+		if id == nil {
+			continue // no interview
+		}
+		if n := len(ivs); n == 0 || ivs[n-1].ID != *id {
+			ivs = append(ivs, interview.Interview{
+				ID: *id, UserID: *userID, Track: *track, QuestionIDs: questionIDs, Status: *status,
+				StartedAt: *started, FinishedAt: deref(finished),
+			})
 		}
 		if position == nil {
 			continue // an interview without steps yet
@@ -209,6 +258,7 @@ func nullTime(t time.Time) *time.Time {
 }
 
 func (t *tx) CreateInterview(ctx context.Context, iv *interview.Interview) error {
+	t.prefetched, t.prefetchedID = nil, 0
 	err := t.QueryRow(ctx, `
 		INSERT INTO interviews (user_id, track, question_ids, status, started_at) VALUES ($1, $2, $3, $4, $5)
 		RETURNING id`, iv.UserID, iv.Track, iv.QuestionIDs, iv.Status, iv.StartedAt).Scan(&iv.ID)
@@ -219,6 +269,7 @@ func (t *tx) CreateInterview(ctx context.Context, iv *interview.Interview) error
 }
 
 func (t *tx) SaveInterview(ctx context.Context, iv *interview.Interview) error {
+	t.prefetched, t.prefetchedID = nil, 0
 	_, err := t.Exec(ctx, `UPDATE interviews SET status = $2, finished_at = $3 WHERE id = $1`, iv.ID, iv.Status, nullTime(iv.FinishedAt))
 	if err != nil {
 		return fmt.Errorf("error updating interview: %w", err)
@@ -227,6 +278,7 @@ func (t *tx) SaveInterview(ctx context.Context, iv *interview.Interview) error {
 }
 
 func (t *tx) SaveStep(ctx context.Context, interviewID int64, s interview.Step) error {
+	t.prefetched, t.prefetchedID = nil, 0
 	var answer, lang *string
 	if s.Answered {
 		answer = &s.Answer
