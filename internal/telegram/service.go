@@ -70,7 +70,12 @@ func (s *Service) Run(ctx context.Context) error {
 	cfg := s.Config
 	client := s.Client
 	if client == nil {
-		client = &http.Client{Timeout: cfg.PollTimeout + 30*time.Second}
+		// Keep a connection per concurrent send alive: the default of two
+		// idle connections per host would open (and, for the real Bot API,
+		// TLS-handshake) a new connection for almost every message.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = 512, 512
+		client = &http.Client{Timeout: cfg.PollTimeout + 30*time.Second, Transport: t}
 	}
 	api, err := bot.New(cfg.Token, bot.WithServerURL(cfg.APIURL), bot.WithSkipGetMe(), bot.WithHTTPClient(cfg.PollTimeout, client))
 	if err != nil {
