@@ -48,7 +48,7 @@ type Sender struct {
 	Outbox  Outbox
 	API     API
 	Rate    float64 // messages per second in all
-	Workers int     // concurrent delivery transactions; 0 means 4
+	Workers int     // concurrent delivery transactions; 0 means 2
 	Batch   int     // items per delivery transaction, sent concurrently; 0 means 64
 	Log     *slog.Logger
 	Wake    *Signal       // notified when new items were queued
@@ -77,7 +77,10 @@ func (s *Sender) Run(stop <-chan struct{}, work context.Context) {
 	s.mu.Unlock()
 	workers := s.Workers
 	if workers == 0 {
-		workers = 4
+		// Two: each sends a whole batch at once, so two keep up with
+		// 1,000 messages/s even at 100 ms to the Bot API, and more only
+		// contend for the same queue heads (BENCHMARKS.md, scenario 1).
+		workers = 2
 	}
 	batch := s.Batch
 	if batch == 0 {

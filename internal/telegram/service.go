@@ -38,7 +38,7 @@ type Config struct {
 	Rate          float64 // messages per second in all
 	Processors    int     // concurrent update handlers; 0 means 4
 	Batch         int     // updates per processing transaction; 0 means 8
-	Senders       int     // concurrent delivery transactions, each sending a batch; 0 means 4 (each uses two database connections)
+	Senders       int     // concurrent delivery transactions, each sending a batch; 0 means 2 (each uses two database connections)
 	SendBatch     int     // messages per delivery transaction; 0 means 64
 	PollTimeout   time.Duration
 	Grace         time.Duration // how long in-flight work may finish after a stop; 0 means 8 s
