@@ -292,6 +292,9 @@ func (e *env) answers(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	e.api.Limits.Global = 1000000
+	if err := e.settle(ctx); err != nil {
+		return err
+	}
 	stop := e.startBot(e.o.sendRate)
 	time.Sleep(1500 * time.Millisecond) // the sender's start-up pause: measure the steady state
 	var firstUpd, lastUpd int64
@@ -319,6 +322,9 @@ func (e *env) answers(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "CPU meanwhile: this process (bot and fake Bot API) %.2f s, PostgreSQL %.2f s, in %.2f s on %d CPUs\n",
 		(cpu1.self - cpu0.self).Seconds(), (cpu1.postgres - cpu0.postgres).Seconds(), elapsed.Seconds(), runtime.NumCPU())
 
+	if err := e.settle(ctx); err != nil {
+		return err
+	}
 	tps, pgOut, err := e.runPgbench(ctx, n, firstUpd, lastUpd)
 	if err != nil {
 		return err
@@ -598,6 +604,20 @@ func (e *env) daily(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "%d due at one minute: all claimed and queued in %v (%.0f/s); sent at TELEGRAM_RATE=%g: first to last %v, N/rate %v, ratio %.3f; with start-up %v (ratio %.3f); %d deliveries recorded, %d twice; %d limit violations, %d 429s\n",
 		due, queued.Round(time.Millisecond), float64(due)/queued.Seconds(), e.o.rate, span.Round(time.Millisecond), ideal, span.Seconds()/ideal.Seconds(),
 		total.Round(time.Millisecond), total.Seconds()/ideal.Seconds(), deliveries, dupes, e.api.Violations(), calls429)
+	return nil
+}
+
+// settle prepares the database for a measured phase, as pgbench prepares
+// its own tables: fresh statistics and vacuumed tables, so that autovacuum
+// does not start in the middle of the phase, and a checkpoint, so that
+// one is less likely to fall into it.
+func (e *env) settle(ctx context.Context) error {
+	if _, err := e.pool.Exec(ctx, `VACUUM ANALYZE`); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	if _, err := e.pool.Exec(ctx, `CHECKPOINT`); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
 	return nil
 }
 

@@ -48,14 +48,12 @@ const headSQL = `
 // how many items it claimed.
 func (o *Outbox) Deliver(ctx context.Context, platform string, batch int, send func(context.Context, []interview.Outgoing) []interview.Outcome) (int, error) {
 	claimed := 0
-	err := pgx.BeginFunc(ctx, o.pool, func(t pgx.Tx) error {
-		// Delivery bookkeeping may commit asynchronously: losing the last
-		// few "sent" marks in a database crash means sending those again,
-		// the same window a process crash already has. What users typed is
-		// never committed this way.
-		if _, err := t.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-			return err
-		}
+	// Delivery bookkeeping may commit asynchronously: losing the last few
+	// "sent" marks in a database crash means sending those again, the same
+	// window a process crash already has. What users typed is never
+	// committed this way.
+	opts := pgx.TxOptions{BeginQuery: beginClaim + "; SET LOCAL synchronous_commit = off"}
+	err := pgx.BeginTxFunc(ctx, o.pool, opts, func(t pgx.Tx) error {
 		rows, err := t.Query(ctx, headSQL, platform, max(batch, 1))
 		if err != nil {
 			return fmt.Errorf("error claiming outbox items: %w", err)

@@ -44,6 +44,14 @@ func (in *Inbox) Add(ctx context.Context, updates []interview.Incoming) error {
 	return nil
 }
 
+// beginClaim begins a transaction that claims queue rows. Queue tables
+// change faster than their statistics: analysed while empty, a table of
+// thousands of pending rows looks empty to the planner, which then reads it
+// whole for every row it checks. Without sequential scans every claim stays
+// a walk of the pending index in order, with one index probe per row,
+// whatever the statistics say. (Sent in the same round trip as BEGIN.)
+const beginClaim = "BEGIN; SET LOCAL enable_seqscan = off"
+
 // claimSQL picks the oldest due updates that are the first pending update
 // of their chat — so at most one per chat — and locks them; other workers
 // skip them. The per-chat check is a scalar subquery, not NOT EXISTS: the
@@ -93,7 +101,7 @@ func (in *Inbox) process(ctx context.Context, batch int, fn func(ctx context.Con
 	}
 	var claims []claim
 	var failed *claim
-	err := pgx.BeginFunc(ctx, in.pool, func(t pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, in.pool, pgx.TxOptions{BeginQuery: beginClaim}, func(t pgx.Tx) error {
 		rows, err := t.Query(ctx, claimSQL, batch)
 		if err != nil {
 			return fmt.Errorf("error claiming updates: %w", err)
