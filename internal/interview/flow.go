@@ -1,7 +1,6 @@
 package interview
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -97,25 +96,16 @@ func (c *conv) pickLength(trackID string, n int) error {
 }
 
 // choose picks n questions of the track for the user: questions they have
-// never graded first, then the ones they graded lowest, longest ago first.
+// never graded first (in random order), then the ones they know weakest by
+// FSRS over their whole review log — lowest predicted recall, then soonest due.
 func (c *conv) choose(t *bank.Track, n int) ([]string, error) {
-	last, err := c.tx.LastReviews(c.ctx, c.user.ID)
+	log, err := c.tx.Reviews(c.ctx, c.user.ID)
 	if err != nil {
 		return nil, fmt.Errorf("error loading reviews: %w", err)
 	}
 	qs := slices.Clone(t.Questions)
 	c.e.shuffle(len(qs), func(i, j int) { qs[i], qs[j] = qs[j], qs[i] })
-	slices.SortStableFunc(qs, func(a, b *bank.Question) int {
-		ra, seenA := last[a.ID]
-		rb, seenB := last[b.ID]
-		if seenA != seenB {
-			if !seenA {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Or(cmp.Compare(ra.Grade, rb.Grade), ra.At.Compare(rb.At))
-	})
+	weakestFirst(qs, log, c.now)
 	ids := make([]string, 0, n)
 	for _, q := range qs[:min(n, len(qs))] {
 		ids = append(ids, q.ID)

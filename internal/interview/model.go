@@ -203,8 +203,6 @@ type Tx interface {
 	AddAnswerEdit(ctx context.Context, interviewID int64, position int, previous string, at time.Time) error
 	// AddReview appends to the review log.
 	AddReview(ctx context.Context, r Review) error
-	// LastReviews returns the user's latest review of each question they graded.
-	LastReviews(ctx context.Context, userID int64) (map[string]Review, error)
 	// Enqueue queues a reply for sending.
 	Enqueue(ctx context.Context, r Reply) error
 

@@ -69,7 +69,7 @@ func pickDaily(b *bank.Bank, tracks []string, log []Review, exclude map[string]b
 
 	s := dailyScheduler()
 	state := cards(s, log)
-	recall := func(q *bank.Question) float64 { return s.Retrievability(state[q.ID], now) }
+	byWeakness := weakness(s, state, now)
 	var due, fresh, later []*bank.Question
 	for _, q := range candidates {
 		c, reviewed := state[q.ID]
@@ -82,14 +82,44 @@ func pickDaily(b *bank.Bank, tracks []string, log []Review, exclude map[string]b
 			later = append(later, q)
 		}
 	}
-	byRecall := func(a, b *bank.Question) int { return cmp.Compare(recall(a), recall(b)) }
 	if len(due) > 0 {
-		return slices.MinFunc(due, byRecall)
+		return slices.MinFunc(due, byWeakness)
 	}
 	if len(fresh) > 0 {
 		return fresh[0]
 	}
-	return slices.MinFunc(later, byRecall)
+	return slices.MinFunc(later, byWeakness)
+}
+
+// weakness compares reviewed questions: the lower predicted recall at now
+// first, then the one due sooner (recall is predicted in whole days, so
+// reviews of one day tie on it).
+func weakness(s *review.Scheduler, state map[string]review.Card, now time.Time) func(a, b *bank.Question) int {
+	return func(a, b *bank.Question) int {
+		ca, cb := state[a.ID], state[b.ID]
+		return cmp.Or(cmp.Compare(s.Retrievability(ca, now), s.Retrievability(cb, now)), ca.Due.Compare(cb.Due))
+	}
+}
+
+// weakestFirst orders qs in place for a mock interview: questions never
+// reviewed first, in their given order, then the reviewed ones weakest first.
+func weakestFirst(qs []*bank.Question, log []Review, now time.Time) {
+	s := dailyScheduler()
+	state := cards(s, log)
+	byWeakness := weakness(s, state, now)
+	slices.SortStableFunc(qs, func(a, b *bank.Question) int {
+		_, ra := state[a.ID]
+		_, rb := state[b.ID]
+		switch {
+		case !ra && !rb:
+			return 0
+		case !ra:
+			return -1
+		case !rb:
+			return 1
+		}
+		return byWeakness(a, b)
+	})
 }
 
 // streakMilestones are the streak lengths that are celebrated.

@@ -330,27 +330,6 @@ func (t *tx) AddReview(ctx context.Context, r interview.Review) error {
 	return nil
 }
 
-func (t *tx) LastReviews(ctx context.Context, userID int64) (map[string]interview.Review, error) {
-	rows, err := t.Query(ctx, `
-		SELECT DISTINCT ON (question_id) question_id, grade, reviewed_at, coalesce(interview_id, 0)
-		FROM reviews WHERE user_id = $1 ORDER BY question_id, reviewed_at DESC, id DESC`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("error querying reviews: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]interview.Review{}
-	for rows.Next() {
-		r := interview.Review{UserID: userID}
-		var g int16
-		if err := rows.Scan(&r.QuestionID, &g, &r.At, &r.InterviewID); err != nil {
-			return nil, fmt.Errorf("error scanning review: %w", err)
-		}
-		r.Grade = interview.Grade(g)
-		out[r.QuestionID] = r
-	}
-	return out, rows.Err()
-}
-
 // Enqueue queues a reply in the outbox.
 func (t *tx) Enqueue(_ context.Context, r interview.Reply) error {
 	payload, err := json.Marshal(r)
