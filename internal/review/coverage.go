@@ -18,7 +18,7 @@ func Coverage(lang, answer string, points [][]string) []bool {
 	covered := make([]bool, len(points))
 	for i, phrases := range points {
 		for _, p := range phrases {
-			if Matches(lang, words, phraseWords(lang, p)) {
+			if compile(lang, p).in(lang, words) {
 				covered[i] = true
 				break
 			}
@@ -27,18 +27,43 @@ func Coverage(lang, answer string, points [][]string) []bool {
 	return covered
 }
 
-// phraseCache memoises the words of match phrases, which come from the
-// bank and are judged again for every answer.
-var phraseCache sync.Map // lang + "\x00" + phrase → []string
+// phrase is a match phrase ready to compare: its normalised words, and
+// which of them are long enough to match longer words (see related).
+type phrase struct {
+	words []string
+	long  []bool
+}
 
-func phraseWords(lang, phrase string) []string {
-	key := lang + "\x00" + phrase
-	if w, ok := phraseCache.Load(key); ok {
-		return w.([]string)
+type phraseKey struct{ lang, text string }
+
+// phrases memoises compiled match phrases, which come from the bank and
+// are judged again for every answer.
+var (
+	phrasesMu sync.RWMutex
+	phrases   = map[phraseKey]*phrase{}
+)
+
+func compile(lang, text string) *phrase {
+	key := phraseKey{lang, text}
+	phrasesMu.RLock()
+	p, ok := phrases[key]
+	phrasesMu.RUnlock()
+	if ok {
+		return p
 	}
-	w := Words(lang, phrase)
-	phraseCache.Store(key, w)
-	return w
+	p = newPhrase(Words(lang, text))
+	phrasesMu.Lock()
+	phrases[key] = p
+	phrasesMu.Unlock()
+	return p
+}
+
+func newPhrase(words []string) *phrase {
+	p := &phrase{words: words, long: make([]bool, len(words))}
+	for i, w := range words {
+		p.long[i] = utf8.RuneCountInString(w) >= minRelated
+	}
+	return p
 }
 
 // maxGap is how many other words may stand between two words of a phrase:
@@ -49,18 +74,23 @@ const maxGap = 2
 // each equal or related (see related) to a word of the answer, with at most
 // maxGap other words between two of them.
 func Matches(lang string, words, phrase []string) bool {
-	if len(phrase) == 0 {
+	return newPhrase(phrase).in(lang, words)
+}
+
+// in reports whether p occurs in words (see Matches).
+func (p *phrase) in(lang string, words []string) bool {
+	if len(p.words) == 0 {
 		return false
 	}
 	for i, w := range words {
-		if !related(lang, w, phrase[0]) {
+		if !related(lang, w, p.words[0], p.long[0]) {
 			continue
 		}
 		at, ok := i, true
-		for _, p := range phrase[1:] {
+		for k, pw := range p.words[1:] {
 			next := -1
 			for j := at + 1; j < len(words) && j <= at+1+maxGap; j++ {
-				if related(lang, words[j], p) {
+				if related(lang, words[j], pw, p.long[k+1]) {
 					next = j
 					break
 				}
@@ -89,11 +119,12 @@ const minRelated = 5
 // compound ending in the phrase word ("databaseindeks" covers "indeks").
 // Never the other way round: the phrase "databasereplika" is not covered by
 // the answer word "database".
-func related(lang, word, phrase string) bool {
+// long says whether phrase has at least minRelated letters.
+func related(lang, word, phrase string, long bool) bool {
 	if word == phrase {
 		return true
 	}
-	if utf8.RuneCountInString(phrase) < minRelated {
+	if !long || len(word) <= len(phrase) {
 		return false
 	}
 	return strings.HasPrefix(word, phrase) || lang == "nb" && strings.HasSuffix(word, phrase)

@@ -3,6 +3,7 @@ package review_test
 import (
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -86,5 +87,26 @@ func TestCoverageRanksAnswers(t *testing.T) {
 		if ranked[lang] < reached[lang] {
 			t.Errorf("%s: coverage ranks %s of the labelled answers correctly, fewer than the %d reached before", lang, fmt.Sprintf("%d of %d", ranked[lang], total[lang]), reached[lang])
 		}
+	}
+}
+
+// BenchmarkCoverageBank judges a typical answer against a real question of
+// the built-in bank (its full phrase lists) in each language.
+func BenchmarkCoverageBank(b *testing.B) {
+	bk, probs := bank.Load(interviewbot.Questions(), "questions")
+	if bk == nil {
+		b.Fatal(probs)
+	}
+	q := bk.Question("backend-scaling")
+	for _, lang := range bank.Languages {
+		text := q.In(lang)
+		phrases := text.Phrases()
+		// The reference answer's first paragraph: a realistic length and wording.
+		answer, _, _ := strings.Cut(text.Answer, "\n\n")
+		b.Run(lang, func(b *testing.B) {
+			for b.Loop() {
+				review.Coverage(lang, answer, phrases)
+			}
+		})
 	}
 }
