@@ -153,15 +153,14 @@ func (o *Outbox) Reserve(ctx context.Context, platform string, chats []string, p
 	for i, d := range pauses {
 		secs[i] = d.Seconds()
 	}
-	return pgx.BeginFunc(ctx, o.pool, func(t pgx.Tx) error {
-		b := &pgx.Batch{}
-		b.Queue(`SET LOCAL synchronous_commit = off`)
-		b.Queue(`
+	opts := pgx.TxOptions{BeginQuery: "BEGIN; SET LOCAL synchronous_commit = off"}
+	return pgx.BeginTxFunc(ctx, o.pool, opts, func(t pgx.Tx) error {
+		_, err := t.Exec(ctx, `
 			INSERT INTO send_chats (platform, chat_id, next_send_at)
 			SELECT $1, c, clock_timestamp() + p * interval '1 second' FROM unnest($2::text[], $3::float8[]) AS x(c, p)
 			ON CONFLICT (platform, chat_id) DO UPDATE SET next_send_at = greatest(send_chats.next_send_at, EXCLUDED.next_send_at)`,
 			platform, chats, secs)
-		if err := t.SendBatch(ctx, b).Close(); err != nil {
+		if err != nil {
 			return fmt.Errorf("error reserving sends: %w", err)
 		}
 		return nil

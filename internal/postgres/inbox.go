@@ -45,11 +45,13 @@ func (in *Inbox) Add(ctx context.Context, updates []interview.Incoming) error {
 }
 
 // beginClaim begins a transaction that claims queue rows. Queue tables
-// change faster than their statistics: analysed while empty, a table of
-// thousands of pending rows looks empty to the planner, which then reads it
-// whole for every row it checks. Without sequential scans every claim stays
-// a walk of the pending index in order, with one index probe per row,
-// whatever the statistics say. (Sent in the same round trip as BEGIN.)
+// change faster than their statistics, and a connection keeps the plan of a
+// prepared claim: planned while the queue was empty (or analysed as empty),
+// the claim reads the whole table for every row it checks once thousands
+// are pending. Without sequential scans every plan is a walk of the pending
+// index in order with one index probe per row, whatever the statistics
+// said when it was made (TestClaimsStayIndexScansUnderABurst). Sent in the
+// same round trip as BEGIN.
 const beginClaim = "BEGIN; SET LOCAL enable_seqscan = off"
 
 // claimSQL picks the oldest due updates that are the first pending update
