@@ -78,33 +78,50 @@ func (t *tx) queueFlush(b *pgx.Batch) {
 	t.queued = nil
 }
 
-// userSQL upserts the user, locking the row, and in the same statement
-// reads their active interview with its steps (one row per step; the
-// interview columns are NULL when there is none).
+// userSQL upserts the user and locks the row.
 const userSQL = `
-	WITH u AS (
-		INSERT INTO users (platform, external_id, locale) VALUES ($1, $2, $3)
-		ON CONFLICT (platform, external_id) DO UPDATE
-			SET locale = CASE WHEN $3 = '' THEN users.locale ELSE $3 END
-		RETURNING id, language, locale, dialog, blocked_at, xmax = 0 AS new
-	), iv AS (
-		SELECT ` + interviewColumns + ` FROM interviews WHERE user_id = (SELECT id FROM u) AND status = 'active'
+	INSERT INTO users (platform, external_id, locale) VALUES ($1, $2, $3)
+	ON CONFLICT (platform, external_id) DO UPDATE
+		SET locale = CASE WHEN $3 = '' THEN users.locale ELSE $3 END
+	RETURNING id, language, locale, dialog, blocked_at, xmax = 0`
+
+// activeSQL reads a user's active interview with its steps, by the user's
+// platform and external id (one row per step).
+const activeSQL = `
+	WITH iv AS (
+		SELECT ` + interviewColumns + ` FROM interviews
+		WHERE user_id = (SELECT id FROM users WHERE platform = $1 AND external_id = $2) AND status = 'active'
 	)
-	SELECT u.id, u.language, u.locale, u.dialog, u.blocked_at, u.new, ` + interviewJoinColumns + `
-	FROM u LEFT JOIN iv ON true LEFT JOIN interview_steps s ON s.interview_id = iv.id
+	SELECT ` + interviewJoinColumns + `
+	FROM iv LEFT JOIN interview_steps s ON s.interview_id = iv.id
 	ORDER BY s.position`
 
+// User upserts and locks the user and reads their active interview, for the
+// first ActiveInterview call, in one round trip: two statements, so that the
+// read takes its snapshot after the lock is granted and sees what the
+// transaction that held it wrote.
 func (t *tx) User(ctx context.Context, platform, externalID, locale string) (interview.User, error) {
 	u := interview.User{Platform: platform, ExternalID: externalID}
 	var language *string
 	var dialog []byte
 	var blocked *time.Time
-	rows, err := t.Query(ctx, userSQL, platform, externalID, locale)
-	if err != nil {
+	b := &pgx.Batch{}
+	b.Queue(userSQL, platform, externalID, locale)
+	b.Queue(activeSQL, platform, externalID)
+	br := t.SendBatch(ctx, b)
+	defer br.Close()
+	if err := br.QueryRow().Scan(&u.ID, &language, &u.Locale, &dialog, &blocked, &u.New); err != nil {
 		return u, fmt.Errorf("error upserting user: %w", err)
 	}
-	ivs, err := scanInterviews(rows, &u.ID, &language, &u.Locale, &dialog, &blocked, &u.New)
+	rows, err := br.Query()
 	if err != nil {
+		return u, fmt.Errorf("error loading active interview: %w", err)
+	}
+	ivs, err := scanInterviews(rows)
+	if err != nil {
+		return u, err
+	}
+	if err := br.Close(); err != nil {
 		return u, fmt.Errorf("error upserting user: %w", err)
 	}
 	if language != nil {
