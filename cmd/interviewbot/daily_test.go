@@ -129,6 +129,13 @@ func TestTelegramDaily(t *testing.T) {
 			api.Unblock(u.user.ID)
 			api.SetMember(u.user, "kicked", "member")
 			b.eventually(`SELECT count(*) = 1 FROM daily_subscriptions WHERE next_at IS NOT NULL`, "the subscription resumes")
+			// The question that met the 403 was never seen: plain text is
+			// not its answer.
+			api.SendText(u.user, "hello again")
+			u.next("")
+			if n := b.scalar(`SELECT count(*) FROM daily_deliveries WHERE answer IS NOT NULL`); n != int64(1) {
+				t.Errorf("%v answered deliveries, want only the first", n)
+			}
 			clk.set(time.Date(2026, 3, 6, 7, 30, 0, 0, oslo))
 			u.next(s.question)
 			if n := b.scalar(`SELECT count(*) FROM daily_deliveries`); n != int64(3) {

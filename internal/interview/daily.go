@@ -77,8 +77,19 @@ func (e *Engine) deliver(ctx context.Context, tx Tx, d Due, now time.Time) error
 		loc = time.UTC
 	}
 	if !d.User.BlockedAt.IsZero() {
-		sub.NextAt = time.Time{} // paused until the user comes back
-		return tx.SaveSubscription(ctx, sub)
+		// The claim read the user without locking: check again, so that a
+		// user coming back at this moment is not paused for good.
+		blocked, busy, err := tx.UserBlocked(ctx, sub.UserID)
+		switch {
+		case err != nil:
+			return err
+		case busy:
+			sub.NextAt = now.Add(time.Minute) // decide at the next tick
+			return tx.SaveSubscription(ctx, sub)
+		case blocked:
+			sub.NextAt = time.Time{} // paused until the user comes back
+			return tx.SaveSubscription(ctx, sub)
+		}
 	}
 	y, m, day := now.In(loc).Date()
 	today := onDay(y, m, day, sub.At, loc)

@@ -248,6 +248,11 @@ func TestDailyPausedWhileBlocked(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM daily_subscriptions WHERE next_at IS NULL`); n != 1 {
 		t.Fatalf("blocking did not pause the subscription")
 	}
+	// Talking in a group does not mean the private chat is open again.
+	h.send(interview.Event{Text: "/help", Group: true})
+	if n := h.count(`SELECT count(*) FROM users u JOIN daily_subscriptions s ON s.user_id = u.id WHERE u.blocked_at IS NOT NULL AND s.next_at IS NULL`); n != 1 {
+		t.Fatalf("a group message unblocked the user")
+	}
 	if r := h.deliver(time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC)); len(r) != 0 {
 		t.Fatalf("delivered to a user who blocked the bot: %+v", r)
 	}
@@ -270,6 +275,34 @@ func TestDailyPausedWhileBlocked(t *testing.T) {
 	h.setClock(time.Date(2026, 6, 4, 12, 0, 0, 0, time.UTC))
 	if got := h.text("/daily"); !contains(got, "Next question: tomorrow at 09:00") {
 		t.Errorf("status after coming back: %q", got)
+	}
+
+	// A tick that finds the user blocked while they are coming back (their
+	// row locked by the transaction handling them) does not pause them for
+	// good: it decides a minute later.
+	ctx := context.Background()
+	if _, err := h.db.Exec(ctx, `UPDATE users SET blocked_at = now()`); err != nil {
+		t.Fatal(err)
+	}
+	back, err := h.db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := back.Exec(ctx, `UPDATE users SET blocked_at = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 6, 5, 9, 0, 0, 0, time.UTC)
+	if r := h.deliver(at); len(r) != 0 {
+		t.Fatalf("delivered while undecided: %+v", r)
+	}
+	if err := back.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.count(`SELECT count(*) FROM daily_subscriptions WHERE next_at = '2026-06-05 09:01:00+00'`); n != 1 {
+		t.Fatalf("the undecided subscription was not postponed a minute")
+	}
+	if r := h.deliver(at.Add(time.Minute)); len(r) != 1 {
+		t.Fatalf("after the user came back: %+v", r)
 	}
 }
 

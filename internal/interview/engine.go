@@ -111,8 +111,9 @@ func (c *conv) ask(text string) {
 }
 
 func (c *conv) handle(ev Event) error {
-	if !c.user.BlockedAt.IsZero() && ev.Kind != KindBlocked {
-		// Any event from the user means they are back.
+	if !c.user.BlockedAt.IsZero() && ev.Kind != KindBlocked && !ev.Group {
+		// Any event from the user in the private chat means they are back
+		// (in a group they may still have blocked the bot).
 		c.user.BlockedAt = time.Time{}
 		if err := c.tx.SaveUser(c.ctx, c.user); err != nil {
 			return fmt.Errorf("error saving user: %w", err)

@@ -214,6 +214,10 @@ type Tx interface {
 	// next delivery is at or before now, earliest first, skipping those
 	// another transaction holds.
 	DueSubscriptions(ctx context.Context, platform string, now time.Time, limit int) ([]Due, error)
+	// UserBlocked reports whether the user has blocked the bot, as
+	// committed now; busy is true (and blocked meaningless) while another
+	// transaction holds the user.
+	UserBlocked(ctx context.Context, userID int64) (blocked, busy bool, err error)
 	// AddDelivery records a day's delivery. It returns false, and records
 	// nothing, when the user's local date already has one.
 	AddDelivery(ctx context.Context, d Delivery) (bool, error)

@@ -106,6 +106,17 @@ func (t *tx) DueSubscriptions(ctx context.Context, platform string, now time.Tim
 	return out, rows.Err()
 }
 
+func (t *tx) UserBlocked(ctx context.Context, userID int64) (blocked, busy bool, err error) {
+	err = t.QueryRow(ctx, `SELECT blocked_at IS NOT NULL FROM users WHERE id = $1 FOR SHARE SKIP LOCKED`, userID).Scan(&blocked)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, true, nil
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("error reading user %d: %w", userID, err)
+	}
+	return blocked, false, nil
+}
+
 func (t *tx) AddDelivery(ctx context.Context, d interview.Delivery) (bool, error) {
 	tag, err := t.Exec(ctx, `
 		INSERT INTO daily_deliveries (user_id, local_date, question_id, sent_at) VALUES ($1, $2, $3, $4)

@@ -122,6 +122,11 @@ func record(b *pgx.Batch, m interview.Outgoing, out interview.Outcome) {
 	switch {
 	case out.Blocked:
 		b.Queue(`UPDATE users SET blocked_at = now() WHERE platform = $1 AND external_id = $2`, m.Platform, m.ChatID)
+		// A daily question that never arrived waits for no answer.
+		b.Queue(`
+			UPDATE daily_deliveries SET closed_at = now()
+			WHERE user_id = (SELECT id FROM users WHERE platform = $1 AND external_id = $2) AND answered_at IS NULL AND closed_at IS NULL`,
+			m.Platform, m.ChatID)
 		b.Queue(`
 			UPDATE outbox SET parked_at = now(), last_error = 'the user blocked the bot'
 			WHERE platform = $1 AND chat_id = $2 AND sent_at IS NULL AND parked_at IS NULL`, m.Platform, m.ChatID)
