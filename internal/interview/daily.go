@@ -130,7 +130,7 @@ func (e *Engine) deliver(ctx context.Context, tx Tx, d Due, now time.Time) error
 		e.log.WarnContext(ctx, "no questions in the daily question's tracks", "user", sub.UserID, "tracks", sub.Tracks)
 		return nil
 	}
-	date := today.In(loc).Format(time.DateOnly)
+	date := time.Date(y, m, day, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 	added, err := tx.AddDelivery(ctx, Delivery{UserID: sub.UserID, Date: date, QuestionID: q.ID, SentAt: now})
 	if err != nil || !added {
 		return err // !added: today's question went out already

@@ -97,14 +97,15 @@ func canonicalZone(s string) string {
 
 // NextDelivery returns the first instant after after at which the local
 // clock in loc shows at, on a day when it shows it. On a day when at does
-// not exist (the clock jumps over it when daylight saving time starts) it is
-// the first minute after the jump; on a day when at happens twice (the
-// clock goes back) it is the first of the two.
+// not exist (the clock jumps over it when daylight saving time starts, in
+// some zones at midnight) it is the first minute after the jump; on a day
+// when at happens twice (the clock goes back) it is the first of the two.
 func NextDelivery(after time.Time, at ClockTime, loc *time.Location) time.Time {
-	local := after.In(loc)
+	y, m, d := after.In(loc).Date()
 	for day := 0; day < 3; day++ {
-		y, m, d := local.AddDate(0, 0, day).Date()
-		if t := onDay(y, m, d, at, loc); t.After(after) {
+		// Step through calendar dates, not local clocks, which can skip a date's start.
+		dy, dm, dd := time.Date(y, m, d+day, 12, 0, 0, 0, time.UTC).Date()
+		if t := onDay(dy, dm, dd, at, loc); t.After(after) {
 			return t
 		}
 	}
@@ -115,24 +116,38 @@ func NextDelivery(after time.Time, at ClockTime, loc *time.Location) time.Time {
 // or past at.
 func onDay(y int, m time.Month, d int, at ClockTime, loc *time.Location) time.Time {
 	t := time.Date(y, m, d, at.Hour, at.Minute, 0, 0, loc)
-	if lt := t.In(loc); lt.Hour() == at.Hour && lt.Minute() == at.Minute {
-		// The time exists. If it happens twice, time.Date may have picked
-		// the second: step back an hour to find the first.
-		if earlier := t.Add(-time.Hour); sameClock(earlier.In(loc), y, m, d, at) {
-			return earlier
+	if sameClock(t.In(loc), y, m, d, at) {
+		// The time exists. If the clock went back earlier that day over
+		// it, it happened before too: return the first time.
+		if start, _ := t.ZoneBounds(); !start.IsZero() {
+			_, before := start.Add(-time.Second).In(loc).Zone()
+			_, now := t.Zone()
+			if before > now {
+				if twin := t.Add(-time.Duration(before-now) * time.Second); twin.Before(start) && sameClock(twin.In(loc), y, m, d, at) {
+					return twin
+				}
+			}
 		}
 		return t
 	}
-	// at falls in a gap: walk from the local midnight to the first minute
-	// whose clock is at or past at.
-	u := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	// at falls in a gap: walk from before the date's start (which may not
+	// exist either) to the first minute of the date at or past at.
+	u := time.Date(y, m, d, 0, 0, 0, 0, loc).Add(-3 * time.Hour).Truncate(time.Minute)
 	for {
 		lt := u.In(loc)
-		if ly, lm, ld := lt.Date(); ly != y || lm != m || ld != d || lt.Hour()*60+lt.Minute() >= at.Hour*60+at.Minute {
+		ly, lm, ld := lt.Date()
+		switch c := compareDates(ly, lm, ld, y, m, d); {
+		case c > 0:
+			return u // the date ended first (cannot happen: a gap is shorter than a day)
+		case c == 0 && lt.Hour()*60+lt.Minute() >= at.Hour*60+at.Minute:
 			return u
 		}
 		u = u.Add(time.Minute)
 	}
+}
+
+func compareDates(y1 int, m1 time.Month, d1 int, y2 int, m2 time.Month, d2 int) int {
+	return time.Date(y1, m1, d1, 0, 0, 0, 0, time.UTC).Compare(time.Date(y2, m2, d2, 0, 0, 0, 0, time.UTC))
 }
 
 func sameClock(t time.Time, y int, m time.Month, d int, at ClockTime) bool {
