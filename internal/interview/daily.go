@@ -546,7 +546,7 @@ func (c *conv) dailyAnswer(d *Delivery, text string) error {
 	}
 	first := !d.Answered
 	if first {
-		d.Answer, d.Answered, d.AnsweredAt, d.AnswerMsg = text, true, c.now, c.ev.MessageID
+		d.Answer, d.Answered, d.AnsweredAt, d.AnswerMsg, d.FirstLen = text, true, c.now, c.ev.MessageID, len(text)
 	} else {
 		d.Answer += "\n\n" + text
 	}
@@ -582,10 +582,15 @@ func (c *conv) dailyEdit(messageID, text string) (bool, error) {
 		c.say(c.t("EditTooLate", nil))
 		return true, nil
 	}
-	if strings.TrimSpace(text) == "" || text == d.Answer {
+	first := min(d.FirstLen, len(d.Answer))
+	if strings.TrimSpace(text) == "" || text == d.Answer[:first] {
 		return true, nil
 	}
-	d.Answer = text
+	if err := c.tx.AddDailyAnswerEdit(c.ctx, d.UserID, d.Date, d.Answer, c.now); err != nil {
+		return true, fmt.Errorf("error saving daily answer edit: %w", err)
+	}
+	// Only the edited message's part changes; what was added after stays.
+	d.Answer, d.FirstLen = text+d.Answer[first:], len(text)
 	d.Lang, d.Points, d.Covered = c.judgeText(d.QuestionID, d.Answer)
 	if err := c.tx.SaveDelivery(c.ctx, *d); err != nil {
 		return true, fmt.Errorf("error saving daily answer: %w", err)

@@ -493,3 +493,27 @@ func simulate(t *testing.T, zones []string, start time.Time, span time.Duration,
 	}
 	t.Logf("%d deliveries to %d subscribers, each checked against the model", len(got), len(subs))
 }
+
+// TestDailyAnswerEditKeepsWhatWasAdded: editing the message that answered
+// changes its part of the answer only, and the old text is kept.
+func TestDailyAnswerEditKeepsWhatWasAdded(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.setClock(time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC))
+	h.subscribe("09:00", "UTC")
+	h.deliver(time.Date(2026, 6, 2, 9, 0, 0, 0, time.UTC))
+	h.setClock(time.Date(2026, 6, 2, 9, 30, 0, 0, time.UTC))
+	h.send(interview.Event{Text: "first part", MessageID: "m1"})
+	h.send(interview.Event{Text: "second part", MessageID: "m2"})
+	got, _ := h.send(interview.Event{Kind: interview.KindEdit, Text: "first part, fixed", MessageID: "m1"})
+	if !contains(got, "updated your answer") {
+		t.Errorf("edit: %q", got)
+	}
+	var answer string
+	if err := h.db.QueryRow(context.Background(), `SELECT answer FROM daily_deliveries`).Scan(&answer); err != nil || answer != "first part, fixed\n\nsecond part" {
+		t.Errorf("answer after the edit = %q (%v)", answer, err)
+	}
+	if n := h.count(`SELECT count(*) FROM daily_answer_edits WHERE answer = 'first part' || chr(10) || chr(10) || 'second part'`); n != 1 {
+		t.Errorf("edit history rows = %d, want 1", n)
+	}
+}

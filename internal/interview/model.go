@@ -225,6 +225,8 @@ type Tx interface {
 	Delivery(ctx context.Context, userID int64, date string) (*Delivery, error)
 	// LatestDelivery returns the user's most recent delivery, or nil.
 	LatestDelivery(ctx context.Context, userID int64) (*Delivery, error)
+	// AddDailyAnswerEdit keeps the answer a delivery had before the user edited it.
+	AddDailyAnswerEdit(ctx context.Context, userID int64, date, previous string, at time.Time) error
 	// SaveDelivery stores a delivery's answer, reveal and grade.
 	SaveDelivery(ctx context.Context, d Delivery) error
 	// AnsweredDays returns the local dates of the user's answered
@@ -266,6 +268,7 @@ type Delivery struct {
 	Answered   bool
 	AnsweredAt time.Time
 	AnswerMsg  string
+	FirstLen   int    // bytes of Answer that came in AnswerMsg; the rest was added after
 	Lang       string // the language the answer was judged in
 	Covered    []int
 	Points     int

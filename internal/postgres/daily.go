@@ -127,7 +127,7 @@ func (t *tx) AddDelivery(ctx context.Context, d interview.Delivery) (bool, error
 	return tag.RowsAffected() == 1, nil
 }
 
-const deliveryColumns = `user_id, local_date::text, question_id, sent_at, answer, answered_at, answer_message_id, lang, covered, points, revealed_at, grade, closed_at`
+const deliveryColumns = `user_id, local_date::text, question_id, sent_at, answer, answered_at, answer_message_id, answer_first_len, lang, covered, points, revealed_at, grade, closed_at`
 
 func (t *tx) oneDelivery(ctx context.Context, sql string, args ...any) (*interview.Delivery, error) {
 	var (
@@ -136,9 +136,9 @@ func (t *tx) oneDelivery(ctx context.Context, sql string, args ...any) (*intervi
 		answered, revealed, closed *time.Time
 		covered                    []int32
 		grade                      *int16
-		points                     int32
+		points, firstLen           int32
 	)
-	err := t.QueryRow(ctx, sql, args...).Scan(&d.UserID, &d.Date, &d.QuestionID, &d.SentAt, &answer, &answered, &msg, &lang, &covered, &points, &revealed, &grade, &closed)
+	err := t.QueryRow(ctx, sql, args...).Scan(&d.UserID, &d.Date, &d.QuestionID, &d.SentAt, &answer, &answered, &msg, &firstLen, &lang, &covered, &points, &revealed, &grade, &closed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -160,7 +160,7 @@ func (t *tx) oneDelivery(ctx context.Context, sql string, args ...any) (*intervi
 	for _, c := range covered {
 		d.Covered = append(d.Covered, int(c))
 	}
-	d.Points = int(points)
+	d.Points, d.FirstLen = int(points), int(firstLen)
 	d.AnsweredAt, d.RevealedAt, d.ClosedAt = deref(answered), deref(revealed), deref(closed)
 	return &d, nil
 }
@@ -192,11 +192,19 @@ func (t *tx) SaveDelivery(ctx context.Context, d interview.Delivery) error {
 	}
 	_, err := t.Exec(ctx, `
 		UPDATE daily_deliveries SET answer = $3, answered_at = $4, answer_message_id = NULLIF($5, ''), lang = $6,
-			covered = $7, points = $8, revealed_at = $9, grade = $10, closed_at = $11
+			covered = $7, points = $8, revealed_at = $9, grade = $10, closed_at = $11, answer_first_len = $12
 		WHERE user_id = $1 AND local_date = $2::date`,
-		d.UserID, d.Date, answer, nullTime(d.AnsweredAt), d.AnswerMsg, lang, covered, d.Points, nullTime(d.RevealedAt), grade, nullTime(d.ClosedAt))
+		d.UserID, d.Date, answer, nullTime(d.AnsweredAt), d.AnswerMsg, lang, covered, d.Points, nullTime(d.RevealedAt), grade, nullTime(d.ClosedAt), d.FirstLen)
 	if err != nil {
 		return fmt.Errorf("error saving daily delivery: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) AddDailyAnswerEdit(ctx context.Context, userID int64, date, previous string, at time.Time) error {
+	_, err := t.Exec(ctx, `INSERT INTO daily_answer_edits (user_id, local_date, answer, replaced_at) VALUES ($1, $2::date, $3, $4)`, userID, date, previous, at)
+	if err != nil {
+		return fmt.Errorf("error inserting daily answer edit: %w", err)
 	}
 	return nil
 }
