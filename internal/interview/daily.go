@@ -582,7 +582,7 @@ func (c *conv) dailyEdit(messageID, text string) (bool, error) {
 		c.say(c.t("EditTooLate", nil))
 		return true, nil
 	}
-	first := min(d.FirstLen, len(d.Answer))
+	first := firstPart(d.Answer, d.FirstLen)
 	if strings.TrimSpace(text) == "" || text == d.Answer[:first] {
 		return true, nil
 	}

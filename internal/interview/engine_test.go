@@ -311,3 +311,21 @@ func TestSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerEditKeepsWhatWasAdded: editing the message an answer came in
+// changes only its part; text added after stays, the old answer is kept.
+func TestAnswerEditKeepsWhatWasAdded(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.begin()
+	h.send(interview.Event{Text: "first part", MessageID: "m1"})
+	h.send(interview.Event{Text: "second part", MessageID: "m2"})
+	h.send(interview.Event{Kind: interview.KindEdit, Text: "first part, fixed", MessageID: "m1"})
+	var answer string
+	if err := h.db.QueryRow(context.Background(), `SELECT answer FROM interview_steps WHERE position = 1`).Scan(&answer); err != nil || answer != "first part, fixed\n\nsecond part" {
+		t.Errorf("answer after the edit = %q (%v)", answer, err)
+	}
+	if n := h.count(`SELECT count(*) FROM answer_edits WHERE answer = 'first part' || chr(10) || chr(10) || 'second part'`); n != 1 {
+		t.Errorf("edit history rows = %d, want 1", n)
+	}
+}

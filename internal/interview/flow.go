@@ -201,7 +201,7 @@ func (c *conv) answer(iv *Interview, s *Step, text string) error {
 		c.ask(c.t("EmptyAnswer", nil))
 		return nil
 	}
-	s.Answer, s.Answered, s.AnsweredAt, s.AnswerMsg = text, true, c.now, c.ev.MessageID
+	s.Answer, s.Answered, s.AnsweredAt, s.AnswerMsg, s.FirstLen = text, true, c.now, c.ev.MessageID, len(text)
 	c.judge(s)
 	if err := c.tx.SaveStep(c.ctx, iv.ID, *s); err != nil {
 		return fmt.Errorf("error saving answer: %w", err)
@@ -444,13 +444,15 @@ func (c *conv) edit(messageID, text string) error {
 		c.say(c.t("EditTooLate", nil))
 		return nil
 	}
-	if strings.TrimSpace(text) == "" || text == s.Answer {
+	first := firstPart(s.Answer, s.FirstLen)
+	if strings.TrimSpace(text) == "" || text == s.Answer[:first] {
 		return nil
 	}
 	if err := c.tx.AddAnswerEdit(c.ctx, iv.ID, s.Position, s.Answer, c.now); err != nil {
 		return fmt.Errorf("error saving answer edit: %w", err)
 	}
-	s.Answer = text
+	// Only the edited message's part changes; what was added after stays.
+	s.Answer, s.FirstLen = text+s.Answer[first:], len(text)
 	c.judge(s)
 	if err := c.tx.SaveStep(c.ctx, iv.ID, *s); err != nil {
 		return fmt.Errorf("error saving answer: %w", err)
@@ -458,6 +460,15 @@ func (c *conv) edit(messageID, text string) error {
 	c.say(c.t("AnswerEdited", nil))
 	c.feedback(iv, s)
 	return nil
+}
+
+// firstPart is the length of the part of answer that came in its first
+// message: firstLen when known and valid, else all of it.
+func firstPart(answer string, firstLen int) int {
+	if firstLen <= 0 || firstLen > len(answer) {
+		return len(answer)
+	}
+	return firstLen
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

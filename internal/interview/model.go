@@ -145,6 +145,7 @@ type Step struct {
 	Answer     string // exactly as typed
 	Answered   bool
 	AnswerMsg  string // the platform's id of the message the answer came in
+	FirstLen   int    // bytes of Answer that came in AnswerMsg (the rest was added after); 0: all of it
 	AnsweredAt time.Time
 	Lang       string // the language the answer was judged in
 	Covered    []int  // indexes of the key points the answer covered
@@ -268,7 +269,7 @@ type Delivery struct {
 	Answered   bool
 	AnsweredAt time.Time
 	AnswerMsg  string
-	FirstLen   int    // bytes of Answer that came in AnswerMsg; the rest was added after
+	FirstLen   int    // bytes of Answer that came in AnswerMsg (the rest was added after); 0: all of it
 	Lang       string // the language the answer was judged in
 	Covered    []int
 	Points     int

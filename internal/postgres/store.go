@@ -180,7 +180,7 @@ func (t *tx) Interviews(ctx context.Context, userID int64, limit int) ([]intervi
 // interviewJoinColumns are the columns of an interview (iv) and its steps
 // (s) that scanInterviews reads.
 const interviewJoinColumns = `iv.id, iv.user_id, iv.track, iv.question_ids, iv.status, iv.started_at, iv.finished_at,
-	s.position, s.question_id, s.asked_at, s.answer, s.answered_at, s.lang, s.covered, s.points, s.skipped, s.grade, s.closed_at, s.answer_message_id`
+	s.position, s.question_id, s.asked_at, s.answer, s.answered_at, s.lang, s.covered, s.points, s.skipped, s.grade, s.closed_at, s.answer_message_id, s.answer_first_len`
 
 // interviews runs a query for interviews and loads them with their steps in
 // one round trip, newest first.
@@ -214,11 +214,12 @@ func scanInterviews(rows pgx.Rows, lead ...any) ([]interview.Interview, error) {
 			answer, lang, msg    *string
 			answeredAt, closedAt *time.Time
 			skipped              *bool
+			firstLen             *int32
 			grade                *int16
 			covered              []int32
 		)
 		dest := append(lead, &id, &userID, &track, &questionIDs, &status, &started, &finished,
-			&position, &questionID, &askedAt, &answer, &answeredAt, &lang, &covered, &points, &skipped, &grade, &closedAt, &msg)
+			&position, &questionID, &askedAt, &answer, &answeredAt, &lang, &covered, &points, &skipped, &grade, &closedAt, &msg, &firstLen)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("error scanning interview: %w", err)
 		}
@@ -244,6 +245,9 @@ func scanInterviews(rows pgx.Rows, lead ...any) ([]interview.Interview, error) {
 		}
 		if msg != nil {
 			st.AnswerMsg = *msg
+		}
+		if firstLen != nil {
+			st.FirstLen = int(*firstLen)
 		}
 		if grade != nil {
 			st.Grade = interview.Grade(*grade)
@@ -313,13 +317,14 @@ func (t *tx) SaveStep(ctx context.Context, interviewID int64, s interview.Step) 
 		covered[i] = int32(c)
 	}
 	_, err := t.Exec(ctx, `
-		INSERT INTO interview_steps (interview_id, position, question_id, asked_at, answer, answered_at, lang, covered, points, skipped, grade, closed_at, answer_message_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULLIF($13, ''))
+		INSERT INTO interview_steps (interview_id, position, question_id, asked_at, answer, answered_at, lang, covered, points, skipped, grade, closed_at, answer_message_id, answer_first_len)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULLIF($13, ''), $14)
 		ON CONFLICT (interview_id, position) DO UPDATE SET
 			answer = EXCLUDED.answer, answered_at = EXCLUDED.answered_at, lang = EXCLUDED.lang,
 			covered = EXCLUDED.covered, points = EXCLUDED.points, skipped = EXCLUDED.skipped,
-			grade = EXCLUDED.grade, closed_at = EXCLUDED.closed_at, answer_message_id = EXCLUDED.answer_message_id`,
-		interviewID, s.Position, s.QuestionID, s.AskedAt, answer, nullTime(s.AnsweredAt), lang, covered, s.Points, s.Skipped, grade, nullTime(s.ClosedAt), s.AnswerMsg)
+			grade = EXCLUDED.grade, closed_at = EXCLUDED.closed_at, answer_message_id = EXCLUDED.answer_message_id,
+			answer_first_len = EXCLUDED.answer_first_len`,
+		interviewID, s.Position, s.QuestionID, s.AskedAt, answer, nullTime(s.AnsweredAt), lang, covered, s.Points, s.Skipped, grade, nullTime(s.ClosedAt), s.AnswerMsg, s.FirstLen)
 	if err != nil {
 		return fmt.Errorf("error saving step %d of interview %d: %w", s.Position, interviewID, err)
 	}
