@@ -384,19 +384,7 @@ func findScript() (string, error) {
 // configured rate, within the fake's limits.
 func (e *env) deliver(ctx context.Context, out io.Writer) error {
 	n := e.o.messages
-	e.api.Limits.Global = int(e.o.rate)
-	var mu sync.Mutex
-	var first, last time.Time
-	got := 0
-	e.api.OnSend = func(m fakeapi.Message) {
-		mu.Lock()
-		defer mu.Unlock()
-		if first.IsZero() {
-			first = m.SentAt
-		}
-		last = m.SentAt
-		got++
-	}
+	sent := e.watchSends(e.o.rate)
 	if _, err := e.pool.Exec(ctx, `
 		INSERT INTO outbox (platform, chat_id, kind, payload)
 		SELECT 'telegram', (20000000 + g)::text, 'message', jsonb_build_object('text', 'Your daily question, number ' || g)
@@ -412,15 +400,9 @@ func (e *env) deliver(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	ideal := time.Duration(float64(n) / e.o.rate * float64(time.Second))
-	span := last.Sub(first)
-	calls429 := 0
-	for _, c := range e.api.Calls("sendMessage") {
-		if c.Code == 429 {
-			calls429++
-		}
-	}
+	got, span := sent.result()
 	fmt.Fprintf(out, "deliver: %d messages at TELEGRAM_RATE=%g: first to last %v, N/rate %v, ratio %.3f; with start-up %v (ratio %.3f); %d limit violations, %d 429s\n",
-		got, e.o.rate, span.Round(time.Millisecond), ideal, span.Seconds()/ideal.Seconds(), total.Round(time.Millisecond), total.Seconds()/ideal.Seconds(), e.api.Violations(), calls429)
+		got, e.o.rate, span.Round(time.Millisecond), ideal, span.Seconds()/ideal.Seconds(), total.Round(time.Millisecond), total.Seconds()/ideal.Seconds(), e.api.Violations(), e.count429())
 	return nil
 }
 
@@ -547,19 +529,7 @@ func (e *env) daily(ctx context.Context, out io.Writer) error {
 
 	// The due minute: the bot's first tick claims them all; the sender
 	// delivers at the configured rate.
-	e.api.Limits.Global = int(e.o.rate)
-	var mu sync.Mutex
-	var first, last time.Time
-	got := 0
-	e.api.OnSend = func(m fakeapi.Message) {
-		mu.Lock()
-		defer mu.Unlock()
-		if first.IsZero() {
-			first = m.SentAt
-		}
-		last = m.SentAt
-		got++
-	}
+	sent := e.watchSends(e.o.rate)
 	e.now = func() time.Time { return at }
 	t0 := time.Now()
 	stop := e.startBot(e.o.rate)
@@ -576,10 +546,8 @@ func (e *env) daily(ctx context.Context, out io.Writer) error {
 				queued = time.Since(t0)
 			}
 		}
-		mu.Lock()
-		done := got >= due
-		mu.Unlock()
-		if done && queued > 0 {
+		got, _ := sent.result()
+		if got >= due && queued > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -594,17 +562,54 @@ func (e *env) daily(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	ideal := time.Duration(float64(due) / e.o.rate * float64(time.Second))
-	span := last.Sub(first)
-	calls429 := 0
-	for _, c := range e.api.Calls("sendMessage") {
-		if c.Code == 429 {
-			calls429++
-		}
-	}
+	_, span := sent.result()
 	fmt.Fprintf(out, "%d due at one minute: all claimed and queued in %v (%.0f/s); sent at TELEGRAM_RATE=%g: first to last %v, N/rate %v, ratio %.3f; with start-up %v (ratio %.3f); %d deliveries recorded, %d twice; %d limit violations, %d 429s\n",
 		due, queued.Round(time.Millisecond), float64(due)/queued.Seconds(), e.o.rate, span.Round(time.Millisecond), ideal, span.Seconds()/ideal.Seconds(),
-		total.Round(time.Millisecond), total.Seconds()/ideal.Seconds(), deliveries, dupes, e.api.Violations(), calls429)
+		total.Round(time.Millisecond), total.Seconds()/ideal.Seconds(), deliveries, dupes, e.api.Violations(), e.count429())
 	return nil
+}
+
+// sends counts the messages reaching the fake Bot API and when the first
+// and the last arrived.
+type sends struct {
+	mu          sync.Mutex
+	first, last time.Time
+	n           int
+}
+
+// watchSends makes the fake enforce rate messages per second and counts
+// what reaches it.
+func (e *env) watchSends(rate float64) *sends {
+	e.api.Limits.Global = int(rate)
+	s := &sends{}
+	e.api.OnSend = func(m fakeapi.Message) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.first.IsZero() {
+			s.first = m.SentAt
+		}
+		s.last = m.SentAt
+		s.n++
+	}
+	return s
+}
+
+// result is how many messages arrived so far and the time from the first to the last.
+func (s *sends) result() (int, time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n, s.last.Sub(s.first)
+}
+
+// count429 is how many sendMessage calls the fake answered with 429.
+func (e *env) count429() int {
+	n := 0
+	for _, c := range e.api.Calls("sendMessage") {
+		if c.Code == 429 {
+			n++
+		}
+	}
+	return n
 }
 
 // settle prepares the database for a measured phase, as pgbench prepares

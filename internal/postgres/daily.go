@@ -145,21 +145,8 @@ func (t *tx) oneDelivery(ctx context.Context, sql string, args ...any) (*intervi
 	if err != nil {
 		return nil, fmt.Errorf("error loading daily delivery: %w", err)
 	}
-	if answer != nil {
-		d.Answer, d.Answered = *answer, true
-	}
-	if msg != nil {
-		d.AnswerMsg = *msg
-	}
-	if lang != nil {
-		d.Lang = *lang
-	}
-	if grade != nil {
-		d.Grade = interview.Grade(*grade)
-	}
-	for _, c := range covered {
-		d.Covered = append(d.Covered, int(c))
-	}
+	d.Answer, d.Answered = str(answer), answer != nil
+	d.AnswerMsg, d.Lang, d.Grade, d.Covered = str(msg), str(lang), gradeOf(grade), ints(covered)
 	d.Points, d.FirstLen = int(points), int(firstLen)
 	d.AnsweredAt, d.RevealedAt, d.ClosedAt = deref(answered), deref(revealed), deref(closed)
 	return &d, nil
@@ -174,22 +161,7 @@ func (t *tx) LatestDelivery(ctx context.Context, userID int64) (*interview.Deliv
 }
 
 func (t *tx) SaveDelivery(ctx context.Context, d interview.Delivery) error {
-	var answer, lang *string
-	if d.Answered {
-		answer = &d.Answer
-	}
-	if d.Lang != "" {
-		lang = &d.Lang
-	}
-	var grade *int16
-	if d.Grade > 0 {
-		g := int16(d.Grade)
-		grade = &g
-	}
-	covered := make([]int32, len(d.Covered))
-	for i, c := range d.Covered {
-		covered[i] = int32(c)
-	}
+	answer, lang, grade, covered := answerArgs(d.Answered, d.Answer, d.Lang, d.Grade, d.Covered)
 	_, err := t.Exec(ctx, `
 		UPDATE daily_deliveries SET answer = $3, answered_at = $4, answer_message_id = NULLIF($5, ''), lang = $6,
 			covered = $7, points = $8, revealed_at = $9, grade = $10, closed_at = $11, answer_first_len = $12

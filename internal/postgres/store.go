@@ -196,10 +196,9 @@ func (t *tx) interviews(ctx context.Context, sql string, args ...any) ([]intervi
 	return scanInterviews(rows)
 }
 
-// scanInterviews reads rows of interviewJoinColumns, after the columns
-// scanned into lead (the same in every row), grouping consecutive rows of
-// one interview; rows without an interview (NULL id) add none.
-func scanInterviews(rows pgx.Rows, lead ...any) ([]interview.Interview, error) {
+// scanInterviews reads rows of interviewJoinColumns, grouping consecutive
+// rows of one interview; rows without an interview (NULL id) add none.
+func scanInterviews(rows pgx.Rows) ([]interview.Interview, error) {
 	defer rows.Close()
 	var ivs []interview.Interview
 	for rows.Next() {
@@ -218,9 +217,8 @@ func scanInterviews(rows pgx.Rows, lead ...any) ([]interview.Interview, error) {
 			grade                *int16
 			covered              []int32
 		)
-		dest := append(lead, &id, &userID, &track, &questionIDs, &status, &started, &finished,
-			&position, &questionID, &askedAt, &answer, &answeredAt, &lang, &covered, &points, &skipped, &grade, &closedAt, &msg, &firstLen)
-		if err := rows.Scan(dest...); err != nil {
+		if err := rows.Scan(&id, &userID, &track, &questionIDs, &status, &started, &finished,
+			&position, &questionID, &askedAt, &answer, &answeredAt, &lang, &covered, &points, &skipped, &grade, &closedAt, &msg, &firstLen); err != nil {
 			return nil, fmt.Errorf("error scanning interview: %w", err)
 		}
 		if id == nil {
@@ -236,24 +234,11 @@ func scanInterviews(rows pgx.Rows, lead ...any) ([]interview.Interview, error) {
 			continue // an interview without steps yet
 		}
 		st := interview.Step{Position: int(*position), QuestionID: *questionID, AskedAt: *askedAt, Points: int(*points), Skipped: *skipped}
-		if answer != nil {
-			st.Answer, st.Answered = *answer, true
-		}
+		st.Answer, st.Answered = str(answer), answer != nil
+		st.AnswerMsg, st.Lang, st.Grade, st.Covered = str(msg), str(lang), gradeOf(grade), ints(covered)
 		st.AnsweredAt, st.ClosedAt = deref(answeredAt), deref(closedAt)
-		if lang != nil {
-			st.Lang = *lang
-		}
-		if msg != nil {
-			st.AnswerMsg = *msg
-		}
 		if firstLen != nil {
 			st.FirstLen = int(*firstLen)
-		}
-		if grade != nil {
-			st.Grade = interview.Grade(*grade)
-		}
-		for _, c := range covered {
-			st.Covered = append(st.Covered, int(c))
 		}
 		last := &ivs[len(ivs)-1]
 		last.Steps = append(last.Steps, st)
@@ -262,6 +247,54 @@ func scanInterviews(rows pgx.Rows, lead ...any) ([]interview.Interview, error) {
 		return nil, fmt.Errorf("error reading interviews: %w", err)
 	}
 	return ivs, nil
+}
+
+// answerArgs are the column values of an answer: its text (NULL when there
+// is none), the language it was judged in and its grade (NULL when none),
+// and the covered key points.
+func answerArgs(answered bool, answer, lang string, g interview.Grade, covered []int) (*string, *string, *int16, []int32) {
+	var text, language *string
+	if answered {
+		text = &answer
+	}
+	if lang != "" {
+		language = &lang
+	}
+	var grade *int16
+	if g > 0 {
+		v := int16(g)
+		grade = &v
+	}
+	points := make([]int32, len(covered))
+	for i, c := range covered {
+		points[i] = int32(c)
+	}
+	return text, language, grade, points
+}
+
+// str is the value of a nullable text column ("" for NULL).
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// gradeOf is the value of a nullable grade column (0 for NULL).
+func gradeOf(p *int16) interview.Grade {
+	if p == nil {
+		return 0
+	}
+	return interview.Grade(*p)
+}
+
+// ints converts the covered key points as stored.
+func ints(ps []int32) []int {
+	var out []int
+	for _, p := range ps {
+		out = append(out, int(p))
+	}
+	return out
 }
 
 func deref(t *time.Time) time.Time {
@@ -300,22 +333,7 @@ func (t *tx) SaveInterview(ctx context.Context, iv *interview.Interview) error {
 
 func (t *tx) SaveStep(ctx context.Context, interviewID int64, s interview.Step) error {
 	t.prefetched, t.prefetchedID = nil, 0
-	var answer, lang *string
-	if s.Answered {
-		answer = &s.Answer
-	}
-	if s.Lang != "" {
-		lang = &s.Lang
-	}
-	var grade *int16
-	if s.Grade > 0 {
-		g := int16(s.Grade)
-		grade = &g
-	}
-	covered := make([]int32, len(s.Covered))
-	for i, c := range s.Covered {
-		covered[i] = int32(c)
-	}
+	answer, lang, grade, covered := answerArgs(s.Answered, s.Answer, s.Lang, s.Grade, s.Covered)
 	_, err := t.Exec(ctx, `
 		INSERT INTO interview_steps (interview_id, position, question_id, asked_at, answer, answered_at, lang, covered, points, skipped, grade, closed_at, answer_message_id, answer_first_len)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULLIF($13, ''), $14)
