@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -27,28 +26,6 @@ func (c *clock) set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = t
-}
-
-// pressData presses the button whose callback data starts with prefix.
-func (c *chatter) pressData(m fakeapi.Message, prefix string) string {
-	c.t.Helper()
-	var kb struct {
-		InlineKeyboard [][]struct {
-			CallbackData string `json:"callback_data"`
-		} `json:"inline_keyboard"`
-	}
-	if err := json.Unmarshal([]byte(m.Markup), &kb); err != nil {
-		c.t.Fatalf("message %q has no keyboard: %v", m.Text, err)
-	}
-	for _, row := range kb.InlineKeyboard {
-		for _, b := range row {
-			if strings.HasPrefix(b.CallbackData, prefix) {
-				return c.api.Press(c.user, m, b.CallbackData)
-			}
-		}
-	}
-	c.t.Fatalf("no button with data %q under %q (markup %s)", prefix, m.Text, m.Markup)
-	return ""
 }
 
 // dailyScripts are per-language fragments of the daily question's messages.

@@ -152,6 +152,18 @@ func (c *chatter) nextKeyboard() fakeapi.Message {
 // press presses the button whose label contains label under message m.
 func (c *chatter) press(m fakeapi.Message, label string) string {
 	c.t.Helper()
+	return c.pressWhere(m, "label "+label, func(text, _ string) bool { return strings.Contains(text, label) })
+}
+
+// pressData presses the button whose callback data starts with prefix.
+func (c *chatter) pressData(m fakeapi.Message, prefix string) string {
+	c.t.Helper()
+	return c.pressWhere(m, "data "+prefix, func(_, data string) bool { return strings.HasPrefix(data, prefix) })
+}
+
+// pressWhere presses the first button under m that match accepts.
+func (c *chatter) pressWhere(m fakeapi.Message, what string, match func(text, data string) bool) string {
+	c.t.Helper()
 	var kb struct {
 		InlineKeyboard [][]struct {
 			Text         string `json:"text"`
@@ -163,12 +175,12 @@ func (c *chatter) press(m fakeapi.Message, label string) string {
 	}
 	for _, row := range kb.InlineKeyboard {
 		for _, b := range row {
-			if strings.Contains(b.Text, label) {
+			if match(b.Text, b.CallbackData) {
 				return c.api.Press(c.user, m, b.CallbackData)
 			}
 		}
 	}
-	c.t.Fatalf("no button %q under %q (markup %s)", label, m.Text, m.Markup)
+	c.t.Fatalf("no button with %s under %q (markup %s)", what, m.Text, m.Markup)
 	return ""
 }
 

@@ -35,12 +35,18 @@ var commonZones = []string{"Europe/Oslo", "Europe/Moscow", "Asia/Tehran", "Europ
 // transactions of up to dailyBatch subscriptions, and returns how many
 // subscriptions it handled.
 func (e *Engine) DeliverDaily(ctx context.Context, platform string, now time.Time) (int, error) {
+	return e.DeliverDailyIn(ctx, e.store, platform, now)
+}
+
+// DeliverDailyIn is DeliverDaily in transactions of s: a platform adapter
+// passes a store whose transactions render the replies for it.
+func (e *Engine) DeliverDailyIn(ctx context.Context, s Store, platform string, now time.Time) (int, error) {
 	total := 0
 	for {
 		var n int
-		err := e.store.InTx(ctx, func(tx Tx) error {
+		err := s.InTx(ctx, func(tx Tx) error {
 			var err error
-			n, err = e.DeliverDailyTx(ctx, tx, platform, now, dailyBatch)
+			n, err = e.deliverDue(ctx, tx, platform, now, dailyBatch)
 			return err
 		})
 		total += n
@@ -50,13 +56,13 @@ func (e *Engine) DeliverDaily(ctx context.Context, platform string, now time.Tim
 	}
 }
 
-// DeliverDailyTx claims up to limit subscriptions of platform due at now
+// deliverDue claims up to limit subscriptions of platform due at now
 // and, in tx, records and queues each one's question for its local date —
 // at most one per subscriber and local date, whatever the number of engines
 // and restarts. A subscription whose time passed on an earlier local day
 // while no engine ran only moves on to its next time. It returns how many
 // subscriptions it claimed.
-func (e *Engine) DeliverDailyTx(ctx context.Context, tx Tx, platform string, now time.Time, limit int) (int, error) {
+func (e *Engine) deliverDue(ctx context.Context, tx Tx, platform string, now time.Time, limit int) (int, error) {
 	due, err := tx.DueSubscriptions(ctx, platform, now, limit)
 	if err != nil {
 		return 0, fmt.Errorf("error claiming due daily questions: %w", err)

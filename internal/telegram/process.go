@@ -50,10 +50,10 @@ type Inbox interface {
 }
 
 // Engine handles one event inside the caller's transaction, and delivers
-// the due daily questions.
+// the due daily questions in transactions of a store.
 type Engine interface {
 	HandleTx(ctx context.Context, tx interview.Tx, ev interview.Event) error
-	DeliverDailyTx(ctx context.Context, tx interview.Tx, platform string, now time.Time, limit int) (int, error)
+	DeliverDailyIn(ctx context.Context, s interview.Store, platform string, now time.Time) (int, error)
 }
 
 // actionTx is a transaction that can also queue platform actions.
@@ -196,32 +196,22 @@ func queueReplies(ctx context.Context, atx actionTx, replies []interview.Reply) 
 	return nil
 }
 
-// deliverDaily queues the daily questions due at now, in transactions of
-// up to batch subscriptions, and returns how many it handled.
-func deliverDaily(ctx context.Context, store interview.Store, engine Engine, now time.Time, batch int) (int, error) {
-	total := 0
-	for {
-		n := 0
-		err := store.InTx(ctx, func(tx interview.Tx) error {
-			atx, ok := tx.(actionTx)
-			if !ok {
-				return fmt.Errorf("the store's transaction cannot queue Telegram actions")
-			}
-			rec := &recordingTx{Tx: tx}
-			var err error
-			if n, err = engine.DeliverDailyTx(ctx, rec, Platform, now, batch); err != nil {
-				return err
-			}
-			return queueReplies(ctx, atx, rec.replies)
-		})
-		if err != nil {
-			return total, err
+// renderingStore runs transactions whose replies are rendered for Telegram
+// and queued when the transaction's work is done.
+type renderingStore struct{ interview.Store }
+
+func (s renderingStore) InTx(ctx context.Context, fn func(interview.Tx) error) error {
+	return s.Store.InTx(ctx, func(tx interview.Tx) error {
+		atx, ok := tx.(actionTx)
+		if !ok {
+			return fmt.Errorf("the store's transaction cannot queue Telegram actions")
 		}
-		total += n
-		if n < batch {
-			return total, nil
+		rec := &recordingTx{Tx: tx}
+		if err := fn(rec); err != nil {
+			return err
 		}
-	}
+		return queueReplies(ctx, atx, rec.replies)
+	})
 }
 
 // recordingTx collects the engine's replies so they can be merged and

@@ -171,7 +171,7 @@ func (s *Service) startDaily(ctx context.Context, wake *Signal, running *sync.Wa
 		now = time.Now
 	}
 	tick := func() {
-		n, err := deliverDaily(ctx, s.Store, s.Engine, now(), 200)
+		n, err := s.Engine.DeliverDailyIn(ctx, renderingStore{s.Store}, Platform, now())
 		if err != nil && ctx.Err() == nil {
 			s.Log.Error("error delivering daily questions", "err", err)
 		}
