@@ -79,32 +79,20 @@ func (p *Processor) Run(stop <-chan struct{}, work context.Context) {
 	if poll == 0 {
 		poll = 250 * time.Millisecond
 	}
-	for {
-		select {
-		case <-stop:
-			return
-		default:
-		}
-		wake := p.Wake.C() // before looking, so a notify during the look is not lost
-		batch := p.Batch
-		if batch == 0 {
-			batch = 8
-		}
+	batch := p.Batch
+	if batch == 0 {
+		batch = 8
+	}
+	repeat(stop, p.Wake, poll, func() bool {
 		n, err := p.Inbox.Process(work, batch, p.handle)
 		if err != nil {
 			p.Log.Error("error handling updates", "err", err)
 		}
 		if n > 0 {
 			p.Sent.Notify()
-			continue
 		}
-		select {
-		case <-stop:
-			return
-		case <-wake:
-		case <-time.After(poll):
-		}
-	}
+		return n > 0
+	})
 }
 
 // handle decodes one update and handles it in tx: it answers a pressed

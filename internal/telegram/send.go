@@ -95,28 +95,14 @@ func (s *Sender) Run(stop <-chan struct{}, work context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
+			repeat(stop, s.Wake, poll, func() bool {
 				s.waitGlobalPause(stop)
-				wake := s.Wake.C()
 				n, err := s.Outbox.Deliver(work, Platform, batch, s.sendAll)
 				if err != nil {
 					s.Log.Error("error delivering", "err", err)
 				}
-				if n > 0 {
-					continue
-				}
-				select {
-				case <-stop:
-					return
-				case <-wake:
-				case <-time.After(poll):
-				}
-			}
+				return n > 0
+			})
 		}()
 	}
 	wg.Wait()

@@ -1,6 +1,9 @@
 package telegram
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // Signal wakes every goroutine waiting on it. The zero value is ready.
 type Signal struct {
@@ -25,5 +28,28 @@ func (s *Signal) Notify() {
 	if s.ch != nil {
 		close(s.ch)
 		s.ch = nil
+	}
+}
+
+// repeat calls step until stop is closed: at once again when step did some
+// work, else when wake is notified or poll has passed. The wake channel is
+// taken before each step, so a notify during the step is not lost.
+func repeat(stop <-chan struct{}, wake *Signal, poll time.Duration, step func() (worked bool)) {
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		woken := wake.C()
+		if step() {
+			continue
+		}
+		select {
+		case <-stop:
+			return
+		case <-woken:
+		case <-time.After(poll):
+		}
 	}
 }
