@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -46,6 +49,43 @@ func TestTelegramTwoReplicas(t *testing.T) {
 	_ = b.db.QueryRow(context.Background(), `SELECT count(*) FROM inbox WHERE attempts <> 1 OR done_at IS NULL`).Scan(&handledTwice)
 	if handledTwice != 0 {
 		t.Errorf("%d updates not handled exactly once", handledTwice)
+	}
+}
+
+// TestTelegramReplicasShareTheRate: two replicas working off one backlog
+// keep TELEGRAM_RATE between them, not each, however late their calls
+// reach Telegram.
+func TestTelegramReplicasShareTheRate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	api := fakeapi.New(testToken)
+	defer api.Close()
+	const rate, n = 10, 45
+	api.Limits.Global = rate
+	var delays []fakeapi.Fault
+	for range n {
+		delays = append(delays, fakeapi.Fault{Delay: time.Duration(rand.IntN(80)) * time.Millisecond})
+	}
+	api.Inject("sendMessage", delays...)
+	var stderr bytes.Buffer
+	if err := run(context.Background(), []string{"migrate"}, func(k string) string { return b.env[k] }, nil, &stderr, &stderr, nil); err != nil {
+		t.Fatalf("migrate: %v: %s", err, stderr.String())
+	}
+	if _, err := b.db.Exec(context.Background(), `
+		INSERT INTO outbox (platform, chat_id, kind, payload)
+		SELECT 'telegram', (700000 + g)::text, 'message', jsonb_build_object('text', 'Message ' || g)
+		FROM generate_series(1, $1) g`, n); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"TELEGRAM_RATE": fmt.Sprint(rate)}
+	b.startBot(api, "polling", env)
+	b.startBot(api, "polling", env)
+	b.eventually(`SELECT count(*) = 0 FROM outbox WHERE sent_at IS NULL`, "the backlog is delivered")
+	if v := api.Violations(); v != 0 {
+		t.Errorf("%d rate limit violations", v)
+	}
+	if got := api.Sent(); got != n {
+		t.Errorf("%d messages sent, want %d", got, n)
 	}
 }
 

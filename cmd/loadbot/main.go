@@ -4,7 +4,7 @@
 // schema that is dropped at the end.
 //
 //	loadbot -scenario answers -users 3000     answers in running interviews: updates/s, and pgbench on the same transaction
-//	loadbot -scenario deliver -messages 10000 -rate 30
+//	loadbot -scenario deliver -messages 10000 -rate 30 [-replicas 2]
 //	loadbot -scenario latency -in 200 -duration 20s
 //	loadbot -scenario daily -subscriptions 1000000 -due 10000 -rate 30
 //
@@ -75,6 +75,7 @@ type options struct {
 	sendBatch int
 	subs      int
 	due       int
+	replicas  int
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -96,6 +97,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fl.Float64Var(&o.sendRate, "send-rate", 1000000, "TELEGRAM_RATE in the answers scenario (set it tiny to time handling alone)")
 	fl.IntVar(&o.subs, "subscriptions", 1000000, "daily question subscriptions in the database (daily)")
 	fl.IntVar(&o.due, "due", 10000, "subscriptions due at the same minute (daily)")
+	fl.IntVar(&o.replicas, "replicas", 1, "bot replicas sharing the database, each with TELEGRAM_RATE=rate (deliver)")
 	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -392,16 +394,22 @@ func (e *env) deliver(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	start := time.Now()
-	stop := e.startBot(e.o.rate)
+	var stops []func()
+	for range max(e.o.replicas, 1) {
+		stops = append(stops, e.startBot(e.o.rate))
+	}
 	err := e.waitDrained(ctx, n, time.Duration(float64(n)/e.o.rate*2+60)*time.Second)
 	total := time.Since(start)
-	stop()
+	for _, stop := range stops {
+		stop()
+	}
 	if err != nil {
 		return err
 	}
 	ideal := time.Duration(float64(n) / e.o.rate * float64(time.Second))
 	got, span := sent.result()
-	fmt.Fprintf(out, "deliver: %d messages at TELEGRAM_RATE=%g: first to last %v, N/rate %v, ratio %.3f; with start-up %v (ratio %.3f); %d limit violations, %d 429s\n",
+	fmt.Fprintf(out, "deliver: %d replicas, ", max(e.o.replicas, 1))
+	fmt.Fprintf(out, "%d messages at TELEGRAM_RATE=%g: first to last %v, N/rate %v, ratio %.3f; with start-up %v (ratio %.3f); %d limit violations, %d 429s\n",
 		got, e.o.rate, span.Round(time.Millisecond), ideal, span.Seconds()/ideal.Seconds(), total.Round(time.Millisecond), total.Seconds()/ideal.Seconds(), e.api.Violations(), e.count429())
 	return nil
 }

@@ -28,4 +28,15 @@ type Outcome struct {
 	Park      string        // cannot be delivered: keep it, with this error, for an operator
 	Blocked   bool          // the user blocked the bot: mark them and park the chat's queue
 	MovedTo   string        // the chat moved (group upgraded to supergroup): deliver there instead
+	Deferred  bool          // not attempted, for want of send capacity: left queued as it was
+	Ended     time.Time     // when the attempt's call to the platform ended (zero: no call)
+}
+
+// Send is an outgoing item about to be sent that counts toward the
+// platform's rate limits.
+type Send struct {
+	ID      int64
+	Attempt int // the item's failed attempts so far
+	ChatID  string
+	Pause   time.Duration // send nothing more to the chat for this long after it; 0: no per-chat limit
 }

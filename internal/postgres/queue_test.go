@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -226,6 +227,15 @@ func TestOutboxDeliverOutcomes(t *testing.T) {
 	}
 }
 
+// sends returns sends to chats 1, 2, … with ids from id on.
+func sends(id int64, n int, pause time.Duration) []interview.Send {
+	var s []interview.Send
+	for i := range n {
+		s = append(s, interview.Send{ID: id + int64(i), ChatID: fmt.Sprint(id + int64(i)), Pause: pause})
+	}
+	return s
+}
+
 // TestReserve: a reservation made outside the delivery transaction survives
 // its rollback, and never shortens a longer pause.
 func TestReserve(t *testing.T) {
@@ -233,16 +243,98 @@ func TestReserve(t *testing.T) {
 	pool := pgtest.Pool(t)
 	out := postgres.NewOutbox(pool)
 	ctx := context.Background()
-	if err := out.Reserve(ctx, "telegram", []string{"1", "2"}, []time.Duration{time.Hour, time.Second}); err != nil {
-		t.Fatal(err)
+	reserve := func(s ...interview.Send) {
+		t.Helper()
+		if n, _, err := out.Reserve(ctx, "telegram", 100, time.Second, s); err != nil || n != len(s) {
+			t.Fatalf("Reserve = %d, %v; want all %d", n, err, len(s))
+		}
 	}
-	if err := out.Reserve(ctx, "telegram", []string{"1"}, []time.Duration{time.Second}); err != nil {
-		t.Fatal(err)
-	}
+	reserve(interview.Send{ID: 1, ChatID: "1", Pause: time.Hour}, interview.Send{ID: 2, ChatID: "2", Pause: time.Second})
+	reserve(interview.Send{ID: 3, ChatID: "1", Pause: time.Second})
 	var long int
 	_ = pool.QueryRow(ctx, `SELECT count(*) FROM send_chats WHERE chat_id = '1' AND next_send_at > now() + interval '50 minutes'`).Scan(&long)
 	if long != 1 {
 		t.Error("a shorter reservation shortened a longer pause")
+	}
+}
+
+// TestSendPermitsAreShared: replicas reserving at once never get more than
+// the limit between them; a permit counts while its call is under way and
+// until a second after it ended, and a dead replica's permits expire with
+// their lease.
+func TestSendPermitsAreShared(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	ctx := context.Background()
+	const limit = 10
+
+	// Twenty replicas (each its own Outbox) ask for one place each at once.
+	var granted atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, _, err := postgres.NewOutbox(pool).Reserve(ctx, "telegram", limit, 300*time.Millisecond, sends(int64(100+i), 1, 0))
+			if err != nil {
+				t.Error(err)
+			}
+			granted.Add(int64(n))
+		}()
+	}
+	wg.Wait()
+	if granted.Load() != limit {
+		t.Fatalf("%d places granted at once, limit %d", granted.Load(), limit)
+	}
+	// Nobody released them (the replicas "died"): full until the lease ends.
+	out := postgres.NewOutbox(pool)
+	if n, wait, err := out.Reserve(ctx, "telegram", limit, time.Second, sends(200, 1, 0)); err != nil || n != 0 || wait <= 0 || wait > 300*time.Millisecond {
+		t.Fatalf("Reserve while full = %d, wait %v, %v; want 0 and a wait within the leases", n, wait, err)
+	}
+	time.Sleep(350 * time.Millisecond)
+
+	// The leases have ended. A delivery's calls, recorded as ended now,
+	// count for a second more; the places left go to others.
+	for i := range 7 {
+		if _, err := pool.Exec(ctx, `INSERT INTO outbox (platform, chat_id, kind, payload) VALUES ('telegram', $1, 'message', '{}')`, fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ended time.Time
+	n, err := out.Deliver(ctx, "telegram", 7, func(ctx context.Context, items []interview.Outgoing) []interview.Outcome {
+		var s []interview.Send
+		for _, m := range items {
+			s = append(s, interview.Send{ID: m.ID, Attempt: m.Attempts, ChatID: m.ChatID})
+		}
+		n, _, err := out.Reserve(ctx, "telegram", limit, time.Minute, s)
+		if err != nil || n != 7 {
+			t.Errorf("Reserve after the leases ended = %d, %v; want 7", n, err)
+		}
+		ended = time.Now()
+		outcomes := make([]interview.Outcome, len(items))
+		for i := range outcomes {
+			outcomes[i] = interview.Outcome{Sent: true, Ended: ended}
+		}
+		return outcomes
+	})
+	if err != nil || n != 7 {
+		t.Fatalf("Deliver = %d, %v", n, err)
+	}
+	n, wait, err := out.Reserve(ctx, "telegram", limit, time.Minute, sends(300, 5, 0))
+	if err != nil || n != 3 {
+		t.Fatalf("Reserve beside 7 ended calls = %d, %v; want 3", n, err)
+	}
+	if left := time.Until(ended.Add(time.Second)); wait < left-50*time.Millisecond || wait > left+50*time.Millisecond {
+		t.Errorf("wait = %v; want about %v, when the first call stops counting", wait, left)
+	}
+	time.Sleep(time.Until(ended.Add(time.Second + 20*time.Millisecond)))
+	if n, _, err := out.Reserve(ctx, "telegram", limit, time.Second, sends(400, 10, 0)); err != nil || n != 7 {
+		t.Errorf("Reserve a second after the calls ended = %d, %v; want the 7 places the ended calls held", n, err)
+	}
+	var rows int
+	_ = pool.QueryRow(ctx, `SELECT count(*) FROM send_permits WHERE until <= clock_timestamp()`).Scan(&rows)
+	if rows > 7 {
+		t.Errorf("%d expired permits kept", rows)
 	}
 }
 

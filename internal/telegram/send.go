@@ -13,7 +13,6 @@ import (
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
-	"golang.org/x/time/rate"
 
 	"github.com/interviewbot/interviewbot/internal/interview"
 )
@@ -31,9 +30,13 @@ type Outbox interface {
 	// Deliver claims up to batch items, each the next of its chat, and
 	// records the outcomes send returns, one per item.
 	Deliver(ctx context.Context, platform string, batch int, send func(context.Context, []interview.Outgoing) []interview.Outcome) (int, error)
-	// Reserve durably pauses chats before sending to them, so a crash
-	// between sending and recording cannot break a chat's rate limit.
-	Reserve(ctx context.Context, platform string, chats []string, pauses []time.Duration) error
+	// Reserve grants the first of sends that fit into the global limit of
+	// limit calls per second, shared with other replicas, and durably pauses
+	// their chats, so that neither a crash between sending and recording nor
+	// another replica can break a rate limit. Each granted call must end
+	// within lease. When not all were granted, wait says how long until
+	// capacity frees.
+	Reserve(ctx context.Context, platform string, limit int, lease time.Duration, sends []interview.Send) (granted int, wait time.Duration, err error)
 }
 
 // Telegram's per-chat limits, as the pause after each message.
@@ -41,23 +44,22 @@ const (
 	privatePause = time.Second      // 1 message per second in a private chat
 	groupPause   = 3 * time.Second  // 20 messages per minute in a group
 	maxRetry     = 15 * time.Second // the longest wait between retries of a failing send
+	sendLease    = 10 * time.Second // a send's permit lasts this long unless released
 )
 
 // Sender delivers the outbox to Telegram within its rate limits.
 type Sender struct {
 	Outbox  Outbox
 	API     API
-	Rate    float64 // messages per second in all
+	Rate    float64 // messages per second in all, shared by every replica
 	Workers int     // concurrent delivery transactions; 0 means 2
 	Batch   int     // items per delivery transaction, sent concurrently; 0 means 64
 	Log     *slog.Logger
 	Wake    *Signal       // notified when new items were queued
 	Poll    time.Duration // how often to look for due items without a wake-up; 0 means 100 ms
 
-	limiter     *rate.Limiter // spaces sends evenly
-	window      *window       // and keeps them within the global limit as Telegram counts them
 	mu          sync.Mutex
-	pausedUntil time.Time // a global 429: no one sends before this
+	pausedUntil time.Time // a global 429, or no capacity left: no one sends before this
 	recent429   []chat429 // recent 429s, to tell a global flood from one chat's
 }
 
@@ -68,13 +70,6 @@ type chat429 struct {
 
 // Run delivers until stop is closed; deliveries in hand finish with work.
 func (s *Sender) Run(stop <-chan struct{}, work context.Context) {
-	s.limiter = rate.NewLimiter(rate.Limit(s.Rate), 1)
-	s.window = newWindow(int(s.Rate))
-	// A process that died a moment ago may have sent up to a second's worth
-	// of messages: send nothing in our first second.
-	s.mu.Lock()
-	s.pausedUntil = time.Now().Add(time.Second)
-	s.mu.Unlock()
 	workers := s.Workers
 	if workers == 0 {
 		// Two: each sends a whole batch at once, so two keep up with
@@ -128,36 +123,69 @@ func pause(chatID string) time.Duration {
 	return privatePause
 }
 
-// sendAll reserves the chats of the messages among items, then sends all
-// items concurrently (each waiting for its turn under the global rate) and
-// returns their outcomes.
+// counts says whether an item counts toward Telegram's global limit.
+func counts(kind string) bool { return kind == kindMessage || kind == kindEditMessage }
+
+// sendAll reserves places under the global and per-chat limits for the
+// items that need them, then sends all items that may go concurrently and
+// returns their outcomes; those that found no place are deferred, and no
+// worker of this replica claims more until capacity frees.
 func (s *Sender) sendAll(ctx context.Context, items []interview.Outgoing) []interview.Outcome {
 	outcomes := make([]interview.Outcome, len(items))
-	var chats []string
-	var pauses []time.Duration
+	var sends []interview.Send
 	for _, m := range items {
-		if m.Kind == kindMessage {
-			chats = append(chats, m.ChatID)
-			pauses = append(pauses, pause(m.ChatID))
+		if !counts(m.Kind) {
+			continue
 		}
+		send := interview.Send{ID: m.ID, Attempt: m.Attempts, ChatID: m.ChatID}
+		if m.Kind == kindMessage {
+			send.Pause = pause(m.ChatID)
+		}
+		sends = append(sends, send)
 	}
-	if err := s.Outbox.Reserve(ctx, Platform, chats, pauses); err != nil {
+	// Every call ends before its permit's lease does, by the local clock
+	// started before the permits were.
+	ctx, cancel := context.WithDeadline(ctx, time.Now().Add(sendLease-time.Second))
+	defer cancel()
+	granted, wait, err := s.Outbox.Reserve(ctx, Platform, max(int(s.Rate), 1), sendLease, sends)
+	if err != nil {
 		s.Log.Error("error reserving sends", "err", err)
 		for i := range outcomes {
-			outcomes[i] = interview.Outcome{Retry: time.Second}
+			outcomes[i] = interview.Outcome{Deferred: true}
 		}
+		s.pauseAll(time.Second)
 		return outcomes
+	}
+	if granted < len(sends) {
+		s.pauseAll(wait)
 	}
 	var wg sync.WaitGroup
 	for i, m := range items {
+		if counts(m.Kind) {
+			if granted == 0 {
+				outcomes[i] = interview.Outcome{Deferred: true}
+				continue
+			}
+			granted--
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			outcomes[i] = s.send(ctx, m)
+			outcomes[i].Ended = time.Now()
 		}()
 	}
 	wg.Wait()
 	return outcomes
+}
+
+// pauseAll keeps every worker from claiming items for d.
+func (s *Sender) pauseAll(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if until := time.Now().Add(d); until.After(s.pausedUntil) {
+		s.pausedUntil = until
+	}
 }
 
 // send makes one Bot API call for an outbox item and says what became of it.
@@ -184,10 +212,6 @@ func (s *Sender) send(ctx context.Context, m interview.Outgoing) interview.Outco
 		if msg.Thread != "" {
 			params.MessageThreadID, _ = strconv.Atoi(msg.Thread)
 		}
-		if err := s.wait(ctx); err != nil {
-			return interview.Outcome{Retry: time.Second}
-		}
-		defer s.window.release()
 		_, err = s.API.SendMessage(ctx, params)
 		if err == nil {
 			return interview.Outcome{Sent: true, ChatPause: pause(m.ChatID)}
@@ -218,10 +242,6 @@ func (s *Sender) send(ctx context.Context, m interview.Outgoing) interview.Outco
 		if k := keyboard(e.Buttons); k != nil {
 			params.ReplyMarkup = k
 		}
-		if err := s.wait(ctx); err != nil {
-			return interview.Outcome{Retry: time.Second}
-		}
-		defer s.window.release()
 		_, err := s.API.EditMessageText(ctx, params)
 		if err == nil || strings.Contains(fmt.Sprint(err), "message is not modified") {
 			return interview.Outcome{Sent: true}
@@ -241,16 +261,6 @@ func (s *Sender) send(ctx context.Context, m interview.Outgoing) interview.Outco
 		return s.failed(m, err)
 	}
 	return interview.Outcome{Park: fmt.Sprintf("unknown outbox kind %q", m.Kind)}
-}
-
-// wait waits for the turn of one message under the global rate: evenly
-// spaced, and within the limit however the calls are delayed on their way.
-// The caller releases the window when the call has ended.
-func (s *Sender) wait(ctx context.Context) error {
-	if err := s.limiter.Wait(ctx); err != nil {
-		return err
-	}
-	return s.window.acquire(ctx)
 }
 
 // failed turns a Bot API error into an outcome.
