@@ -72,10 +72,11 @@ func (s *Service) Run(ctx context.Context) error {
 	if client == nil {
 		// Keep a connection per concurrent send alive: the default of two
 		// idle connections per host would open (and, for the real Bot API,
-		// TLS-handshake) a new connection for almost every message.
+		// TLS-handshake) a new connection for almost every message. Send
+		// each request in one piece.
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConns, t.MaxIdleConnsPerHost = 512, 512
-		client = &http.Client{Timeout: cfg.PollTimeout + 30*time.Second, Transport: t}
+		client = &http.Client{Timeout: cfg.PollTimeout + 30*time.Second, Transport: wholeBodies{t}}
 	}
 	api, err := bot.New(cfg.Token, bot.WithServerURL(cfg.APIURL), bot.WithSkipGetMe(), bot.WithHTTPClient(cfg.PollTimeout, client))
 	if err != nil {
