@@ -3,6 +3,8 @@ package bank
 import (
 	"fmt"
 	"strings"
+
+	"github.com/interviewbot/interviewbot/internal/review"
 )
 
 // Languages are the languages every track, topic and question must have.
@@ -41,6 +43,7 @@ type Text struct {
 	Question string
 	Answer   string // the reference answer
 	Points   []Point
+	matcher  *review.Matcher // the points' phrases, compiled at load
 }
 
 // Point is a key point a good answer covers, and the phrases that count as covering it.
@@ -72,6 +75,9 @@ func (q *Question) In(lang string) Text {
 	}
 	return q.Text["en"]
 }
+
+// Coverage reports, for each key point, whether the answer covers it.
+func (t Text) Coverage(answer string) []bool { return t.matcher.Coverage(answer) }
 
 // Phrases returns the match phrases of each key point, in point order.
 func (t Text) Phrases() [][]string {

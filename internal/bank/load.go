@@ -179,7 +179,9 @@ func (p *parser) question(n *yaml.Node, t *Track) *Question {
 	}
 	for _, lang := range Languages {
 		if ln := f[lang]; ln != nil {
-			q.Text[lang] = p.text(ln, what+": "+lang, lang)
+			text := p.text(ln, what+": "+lang, lang)
+			text.matcher = review.NewMatcher(lang, text.Phrases())
+			q.Text[lang] = text
 		}
 	}
 	return q

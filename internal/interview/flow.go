@@ -236,7 +236,7 @@ func (c *conv) judge(s *Step) {
 // returns the language, the number of key points and the covered ones.
 func (c *conv) judgeText(questionID, answer string) (lang string, points int, covered []int) {
 	text := c.question(questionID).In(c.lang)
-	for i, ok := range review.Coverage(c.lang, answer, text.Phrases()) {
+	for i, ok := range text.Coverage(answer) {
 		if ok {
 			covered = append(covered, i)
 		}

@@ -2,7 +2,6 @@ package review
 
 import (
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -13,12 +12,36 @@ import (
 
 // Coverage reports, for each key point, whether the answer covers it: whether
 // any of the point's phrases occurs in the answer. lang is one of en, nb, ru, fa.
+// To judge many answers against the same points, compile a Matcher once.
 func Coverage(lang, answer string, points [][]string) []bool {
-	words := Words(lang, answer)
-	covered := make([]bool, len(points))
+	return NewMatcher(lang, points).Coverage(answer)
+}
+
+// Matcher judges answers in one language against a list of key points,
+// their phrases compiled once.
+type Matcher struct {
+	lang   string
+	points [][]*phrase
+}
+
+// NewMatcher compiles the match phrases of each key point, in point order.
+func NewMatcher(lang string, points [][]string) *Matcher {
+	m := &Matcher{lang: lang, points: make([][]*phrase, len(points))}
 	for i, phrases := range points {
 		for _, p := range phrases {
-			if compile(lang, p).in(lang, words) {
+			m.points[i] = append(m.points[i], newPhrase(Words(lang, p)))
+		}
+	}
+	return m
+}
+
+// Coverage reports, for each key point, whether the answer covers it.
+func (m *Matcher) Coverage(answer string) []bool {
+	words := Words(m.lang, answer)
+	covered := make([]bool, len(m.points))
+	for i, phrases := range m.points {
+		for _, p := range phrases {
+			if p.in(m.lang, words) {
 				covered[i] = true
 				break
 			}
@@ -32,30 +55,6 @@ func Coverage(lang, answer string, points [][]string) []bool {
 type phrase struct {
 	words []string
 	long  []bool
-}
-
-type phraseKey struct{ lang, text string }
-
-// phrases memoises compiled match phrases, which come from the bank and
-// are judged again for every answer.
-var (
-	phrasesMu sync.RWMutex
-	phrases   = map[phraseKey]*phrase{}
-)
-
-func compile(lang, text string) *phrase {
-	key := phraseKey{lang, text}
-	phrasesMu.RLock()
-	p, ok := phrases[key]
-	phrasesMu.RUnlock()
-	if ok {
-		return p
-	}
-	p = newPhrase(Words(lang, text))
-	phrasesMu.Lock()
-	phrases[key] = p
-	phrasesMu.Unlock()
-	return p
 }
 
 func newPhrase(words []string) *phrase {

@@ -100,12 +100,12 @@ func BenchmarkCoverageBank(b *testing.B) {
 	q := bk.Question("backend-scaling")
 	for _, lang := range bank.Languages {
 		text := q.In(lang)
-		phrases := text.Phrases()
+		m := review.NewMatcher(lang, text.Phrases())
 		// The reference answer's first paragraph: a realistic length and wording.
 		answer, _, _ := strings.Cut(text.Answer, "\n\n")
 		b.Run(lang, func(b *testing.B) {
 			for b.Loop() {
-				review.Coverage(lang, answer, phrases)
+				m.Coverage(answer)
 			}
 		})
 	}
