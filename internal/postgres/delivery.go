@@ -27,15 +27,17 @@ func (t *tx) EnqueueAction(_ context.Context, platform, chatID, kind string, pay
 }
 
 // headSQL locks the first undelivered item of chats that may be sent to
-// now: due, not paused, and first in its chat's queue — so at most one item
-// per chat. Both checks are scalar subqueries, one index probe per row: as
-// NOT EXISTS, stale statistics under a burst made the planner scan all of
-// send_chats for every row.
+// now: due, not paused, and with no earlier unsent item in its chat — so at
+// most one item per chat. Both checks are scalar subqueries, one index probe
+// per row (see claimSQL: as NOT EXISTS, stale statistics under a burst made
+// the planner scan all of send_chats for every row; attempts >= 0 keeps the
+// chat check off the id-ordered index the walk uses).
 const headSQL = `
 	SELECT o.id, o.chat_id, o.kind, o.payload::text, o.attempts FROM outbox o
-	WHERE o.platform = $1 AND o.sent_at IS NULL AND o.parked_at IS NULL AND o.next_attempt_at <= now()
-	  AND o.id = (SELECT min(h.id) FROM outbox h
-	              WHERE h.platform = o.platform AND h.chat_id = o.chat_id AND h.sent_at IS NULL AND h.parked_at IS NULL)
+	WHERE o.platform = $1 AND o.sent_at IS NULL AND o.parked_at IS NULL AND o.attempts >= 0 AND o.next_attempt_at <= now()
+	  AND (SELECT true FROM outbox h
+	       WHERE h.platform = o.platform AND h.chat_id = o.chat_id AND h.id < o.id AND h.sent_at IS NULL AND h.parked_at IS NULL
+	       LIMIT 1) IS NULL
 	  AND coalesce((SELECT s.next_send_at FROM send_chats s WHERE s.platform = o.platform AND s.chat_id = o.chat_id), '-infinity') <= now()
 	ORDER BY o.id
 	LIMIT $2

@@ -56,16 +56,20 @@ const beginClaim = "BEGIN; SET LOCAL enable_seqscan = off"
 
 // claimSQL picks the oldest due updates that are the first pending update
 // of their chat — so at most one per chat — and locks them; other workers
-// skip them. The per-chat check is a scalar subquery, not NOT EXISTS: the
-// planner cannot turn it into a join, so it stays one index probe per row
-// even when the statistics of this fast-changing table are stale (as an
-// anti-join it became a scan of every pending row per row under a burst).
+// skip them. The per-chat check (is there an earlier pending update in the
+// chat?) is a scalar subquery, not NOT EXISTS: the planner cannot turn it
+// into a join (as an anti-join it became a scan of every pending row per row
+// under a burst). It can only be served by the per-chat index, one step per
+// row, because the id-ordered index the walk uses also requires
+// attempts >= 0, which the check does not state (migration 008: with stale
+// statistics the planner had costed a walk of that index the same).
 const claimSQL = `
 	SELECT update_id, chat_key, payload::text, attempts FROM inbox i
-	WHERE done_at IS NULL AND parked_at IS NULL AND next_attempt_at <= now()
-	  AND (chat_key = '' OR update_id = (
-		SELECT min(e.update_id) FROM inbox e
-		WHERE e.chat_key = i.chat_key AND e.done_at IS NULL AND e.parked_at IS NULL))
+	WHERE done_at IS NULL AND parked_at IS NULL AND attempts >= 0 AND next_attempt_at <= now()
+	  AND (chat_key = '' OR (
+		SELECT true FROM inbox e
+		WHERE e.chat_key = i.chat_key AND e.update_id < i.update_id AND e.done_at IS NULL AND e.parked_at IS NULL
+		LIMIT 1) IS NULL)
 	ORDER BY update_id
 	LIMIT $1
 	FOR UPDATE SKIP LOCKED`

@@ -16,12 +16,21 @@ import (
 // quadratic under a burst: a connection plans a claim while the queues are
 // empty (and analysed so), caches that plan, and keeps using it when
 // thousands of rows are pending. Begun as claim transactions begin, the
-// cached plans must not read a table sequentially.
+// cached plans must not read a table sequentially, nor walk the pending
+// rows for each row's chat check.
 func TestClaimsStayIndexScansUnderABurst(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.Pool(t)
-	if plans := cachedClaimPlans(t, pool, postgres.BeginClaim); strings.Contains(plans, "Seq Scan") {
+	plans := cachedClaimPlans(t, pool, postgres.BeginClaim)
+	if strings.Contains(plans, "Seq Scan") {
 		t.Errorf("a claim reads a table sequentially:\n%s", plans)
+	}
+	// Each row's probe for an earlier pending row of its chat must be one
+	// step in the per-chat index, not a walk of the id-ordered one.
+	for _, probe := range []string{"inbox_chat_pending on inbox e", "outbox_pending on outbox h"} {
+		if !strings.Contains(plans, probe) {
+			t.Errorf("a claim's per-chat probe does not use %s:\n%s", probe, plans)
+		}
 	}
 }
 
