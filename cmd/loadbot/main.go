@@ -298,7 +298,7 @@ func (e *env) answers(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	stop := e.startBot(e.o.sendRate)
-	time.Sleep(1500 * time.Millisecond) // the sender's start-up pause: measure the steady state
+	time.Sleep(1500 * time.Millisecond) // let the bot start: measure the steady state
 	var firstUpd, lastUpd int64
 	cpu0 := cpuTimes()
 	e.startProfile()
@@ -327,20 +327,27 @@ func (e *env) answers(ctx context.Context, out io.Writer) error {
 	if err := e.settle(ctx); err != nil {
 		return err
 	}
-	tps, pgOut, err := e.runPgbench(ctx, n, firstUpd, lastUpd)
+	pg0 := cpuTimes()
+	tps, txs, pgbenchCPU, err := e.runPgbench(ctx, n, firstUpd, lastUpd)
 	if err != nil {
 		return err
 	}
+	pg1 := cpuTimes()
 	fmt.Fprintf(out, "pgbench, the same transaction one per answer (8 clients, %v): %.0f tps\n", e.o.pgbench, tps)
-	fmt.Fprintf(out, "ratio bot/pgbench: %.2f\n", botRate/tps)
-	_ = pgOut
+	// CPU per unit of work is steadier than throughput on a shared machine.
+	botCPU := (cpu1.self - cpu0.self + cpu1.postgres - cpu0.postgres).Seconds() * 1000 / float64(n)
+	benchCPU := (pgbenchCPU + pg1.postgres - pg0.postgres).Seconds() * 1000 / float64(txs)
+	fmt.Fprintf(out, "CPU per answer end to end %.3f ms (bot, fake Bot API and PostgreSQL); per pgbench transaction %.3f ms (pgbench and PostgreSQL)\n", botCPU, benchCPU)
+	fmt.Fprintf(out, "ratio bot/pgbench: %.2f (by CPU per unit of work: %.2f)\n", botRate/tps, benchCPU/botCPU)
 	return nil
 }
 
-func (e *env) runPgbench(ctx context.Context, users int, minUpd, maxUpd int64) (float64, string, error) {
+// runPgbench runs the pgbench script and returns its transactions per
+// second, how many it ran and the CPU time pgbench itself used.
+func (e *env) runPgbench(ctx context.Context, users int, minUpd, maxUpd int64) (tps float64, txs int, cpu time.Duration, err error) {
 	script, err := findScript()
 	if err != nil {
-		return 0, "", err
+		return 0, 0, 0, err
 	}
 	u, _ := url.Parse(e.o.dbURL)
 	q := u.Query()
@@ -353,17 +360,21 @@ func (e *env) runPgbench(ctx context.Context, users int, minUpd, maxUpd int64) (
 	outBytes, err := cmd.CombinedOutput()
 	text := string(outBytes)
 	if err != nil {
-		return 0, text, fmt.Errorf("pgbench: %v\n%s", err, text)
+		return 0, 0, 0, fmt.Errorf("pgbench: %v\n%s", err, text)
 	}
+	cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "number of transactions actually processed: ") {
+			_, _ = fmt.Sscanf(line, "number of transactions actually processed: %d", &txs)
+		}
 		if strings.HasPrefix(line, "tps = ") {
-			var tps float64
-			if _, err := fmt.Sscanf(line, "tps = %f", &tps); err == nil {
-				return tps, text, nil
-			}
+			_, _ = fmt.Sscanf(line, "tps = %f", &tps)
 		}
 	}
-	return 0, text, fmt.Errorf("no tps in pgbench output:\n%s", text)
+	if tps == 0 || txs == 0 {
+		return 0, 0, 0, fmt.Errorf("no tps or transaction count in pgbench output:\n%s", text)
+	}
+	return tps, txs, cpu, nil
 }
 
 // findScript finds bench/answer.pgbench from the working directory up.
