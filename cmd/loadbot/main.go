@@ -658,7 +658,9 @@ func (e *env) startProfile() {
 type cpu struct{ self, postgres time.Duration }
 
 // cpuTimes reads the CPU time of this process and of every process named
-// postgres from /proc (Linux); what it cannot read counts as zero.
+// postgres from /proc (Linux); what it cannot read counts as zero. For
+// PostgreSQL it includes the time of ended children (the backends of closed
+// connections, such as pgbench's), which the postmaster collects.
 func cpuTimes() cpu {
 	var c cpu
 	entries, _ := os.ReadDir("/proc")
@@ -671,23 +673,25 @@ func cpuTimes() cpu {
 		if err != nil {
 			continue
 		}
-		// pid (comm) state ppid … utime stime: fields 14 and 15, counted after the ")".
+		// pid (comm) state ppid … utime stime cutime cstime: fields 14 to 17,
+		// counted after the ")".
 		stat := string(data)
 		open, close := strings.IndexByte(stat, '('), strings.LastIndexByte(stat, ')')
 		if open < 0 || close < open {
 			continue
 		}
 		comm, fields := stat[open+1:close], strings.Fields(stat[close+1:])
-		if len(fields) < 13 || e.Name() != self && comm != "postgres" {
+		if len(fields) < 15 || e.Name() != self && comm != "postgres" {
 			continue
 		}
-		utime, _ := strconv.ParseInt(fields[11], 10, 64)
-		stime, _ := strconv.ParseInt(fields[12], 10, 64)
-		d := time.Duration(utime+stime) * time.Second / 100 // USER_HZ
+		ticks := func(i int) time.Duration {
+			n, _ := strconv.ParseInt(fields[i], 10, 64)
+			return time.Duration(n) * time.Second / 100 // USER_HZ
+		}
 		if e.Name() == self {
-			c.self += d
+			c.self += ticks(11) + ticks(12)
 		} else {
-			c.postgres += d
+			c.postgres += ticks(11) + ticks(12) + ticks(13) + ticks(14)
 		}
 	}
 	return c
