@@ -76,8 +76,15 @@ func (q *Question) In(lang string) Text {
 	return q.Text["en"]
 }
 
-// Coverage reports, for each key point, whether the answer covers it.
-func (t Text) Coverage(answer string) []bool { return t.matcher.Coverage(answer) }
+// Coverage reports, for each key point, whether the answer covers it. A
+// Text that was not loaded from a bank has no compiled phrases and covers
+// none of its points.
+func (t Text) Coverage(answer string) []bool {
+	if t.matcher == nil {
+		return make([]bool, len(t.Points))
+	}
+	return t.matcher.Coverage(answer)
+}
 
 // Phrases returns the match phrases of each key point, in point order.
 func (t Text) Phrases() [][]string {

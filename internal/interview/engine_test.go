@@ -329,3 +329,20 @@ func TestAnswerEditKeepsWhatWasAdded(t *testing.T) {
 		t.Errorf("edit history rows = %d, want 1", n)
 	}
 }
+
+// TestAnswerToARemovedQuestion: an answer to a question that left the bank
+// while it was open is saved and answered, not a crash.
+func TestAnswerToARemovedQuestion(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.begin()
+	if _, err := h.db.Exec(context.Background(), `
+		UPDATE interview_steps SET question_id = 'removed-from-bank';
+		UPDATE interviews SET question_ids[1] = 'removed-from-bank'`); err != nil {
+		t.Fatal(err)
+	}
+	h.text("my answer to a question that is gone")
+	if n := h.count(`SELECT count(*) FROM interview_steps WHERE answer = 'my answer to a question that is gone'`); n != 1 {
+		t.Errorf("%d answers saved, want 1", n)
+	}
+}
