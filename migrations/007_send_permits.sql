@@ -5,10 +5,8 @@
 -- way the row holds a lease, which a replica that dies lets expire.
 -- Unlogged: the rows only have to outlive a replica, not the database.
 CREATE UNLOGGED TABLE send_permits (
-    platform  text NOT NULL,
-    outbox_id bigint NOT NULL,      -- the batch's first item
-    attempt   int NOT NULL,         -- its attempts before these calls
-    calls     int NOT NULL,         -- how many calls the row counts
-    until     timestamptz NOT NULL  -- they count until then
+    id       bigserial PRIMARY KEY,
+    platform text NOT NULL,
+    calls    int NOT NULL,         -- how many calls the row counts
+    until    timestamptz NOT NULL  -- they count until then
 );
-CREATE INDEX send_permits_item ON send_permits (outbox_id, attempt);

@@ -30,6 +30,14 @@ type Outcome struct {
 	MovedTo   string        // the chat moved (group upgraded to supergroup): deliver there instead
 	Deferred  bool          // not attempted, for want of send capacity: left queued as it was
 	Ended     time.Time     // when the attempt's call to the platform ended (zero: no call)
+	Permit    int64         // the send permit the call held (0: none), released when the outcome is recorded
+}
+
+// Grant is what a reservation of sends got.
+type Grant struct {
+	Sends  int           // how many of the sends, from the first, may go now
+	Permit int64         // the permit they hold; 0 when none was granted
+	Wait   time.Duration // when not all were granted: how long until capacity frees
 }
 
 // Send is an outgoing item about to be sent that counts toward the

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,15 +92,16 @@ func (o *Outbox) Deliver(ctx context.Context, platform string, batch int, send f
 func recordAll(b *pgx.Batch, platform string, items []interview.Outgoing, outcomes []interview.Outcome) {
 	var sent []int64
 	pauses := map[string]float64{}
-	var called []int64
-	var attempts []int32
+	var permits []int64
 	var lastEnd time.Time
 	for i, m := range items {
 		out := outcomes[i]
 		if out.Deferred {
 			continue
 		}
-		called, attempts = append(called, m.ID), append(attempts, int32(m.Attempts))
+		if out.Permit != 0 && !slices.Contains(permits, out.Permit) {
+			permits = append(permits, out.Permit)
+		}
 		if out.Ended.After(lastEnd) {
 			lastEnd = out.Ended
 		}
@@ -123,15 +125,12 @@ func recordAll(b *pgx.Batch, platform string, items []interview.Outgoing, outcom
 			ON CONFLICT (platform, chat_id) DO UPDATE SET next_send_at = greatest(send_chats.next_send_at, EXCLUDED.next_send_at)`,
 			platform, chats, secs)
 	}
-	if len(called) > 0 {
-		// The batch's permit (if it needed one: it is under one of its items)
-		// counts until a second after the last call ended; this statement
-		// runs ago or more after that. Without calls it stops counting now.
+	if len(permits) > 0 {
+		// The batch's permit counts until a second after its last call
+		// ended; this statement runs ago or more after that. Without calls
+		// (Ended zero) it stops counting now.
 		ago := time.Since(lastEnd).Seconds()
-		b.Queue(`
-			UPDATE send_permits p SET until = clock_timestamp() + (1 - least($3::float8, 1)) * interval '1 second'
-			FROM unnest($1::bigint[], $2::int[]) AS x(id, attempt)
-			WHERE p.outbox_id = x.id AND p.attempt = x.attempt`, called, attempts, ago)
+		b.Queue(`UPDATE send_permits SET until = clock_timestamp() + (1 - least($2::float8, 1)) * interval '1 second' WHERE id = ANY($1)`, permits, ago)
 	}
 	if len(sent) > 0 {
 		b.Queue(`UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY($1)`, sent)
@@ -169,50 +168,50 @@ func record(b *pgx.Batch, m interview.Outgoing, out interview.Outcome) {
 
 // reserveSQL grants, in order, the sends that fit into the platform's
 // global limit beside the calls of the last second and those under way,
-// records one permit for them (under the first one's item and attempt),
-// and pauses their chats.
-// It returns how many it granted and, when not all, how long until a call
-// of the last second stops counting (NULL: only calls under way count).
-// It runs under the platform's advisory lock, in a statement of its own so
-// that its snapshot includes every permit committed before the lock.
+// records one permit for them and pauses their chats. It returns how many it
+// granted, the permit and, when not all were granted, how long until a call
+// of the last second stops counting (NULL: only calls under way count). It
+// runs under the platform's advisory lock, in a statement of its own so that
+// its snapshot includes every permit committed before the lock.
 const reserveSQL = `
 	WITH live AS (
 		SELECT coalesce(sum(calls), 0) AS n,
 			min(until) FILTER (WHERE until <= clock_timestamp() + interval '1 second') AS first_free
 		FROM send_permits WHERE platform = $1 AND until > clock_timestamp()
 	), granted AS (
-		SELECT x.id, x.attempt, x.chat, x.pause, x.n
-		FROM unnest($3::bigint[], $4::int[], $5::text[], $6::float8[]) WITH ORDINALITY AS x(id, attempt, chat, pause, n), live
+		SELECT x.chat, x.pause
+		FROM unnest($3::text[], $4::float8[]) WITH ORDINALITY AS x(chat, pause, n), live
 		WHERE x.n <= $2 - live.n
-	), permits AS (
-		INSERT INTO send_permits (platform, outbox_id, attempt, calls, until)
-		SELECT $1, (array_agg(id ORDER BY n))[1], (array_agg(attempt ORDER BY n))[1], count(*), clock_timestamp() + $7 * interval '1 second'
+	), permit AS (
+		INSERT INTO send_permits (platform, calls, until)
+		SELECT $1, count(*), clock_timestamp() + $5 * interval '1 second'
 		FROM granted HAVING count(*) > 0
+		RETURNING id
 	), paused AS (
 		INSERT INTO send_chats (platform, chat_id, next_send_at)
 		SELECT $1, chat, clock_timestamp() + pause * interval '1 second' FROM granted WHERE pause > 0
 		ON CONFLICT (platform, chat_id) DO UPDATE SET next_send_at = greatest(send_chats.next_send_at, EXCLUDED.next_send_at)
 	)
-	SELECT (SELECT count(*) FROM granted), extract(epoch FROM (SELECT first_free FROM live) - clock_timestamp())`
+	SELECT (SELECT count(*) FROM granted), coalesce((SELECT id FROM permit), 0),
+		extract(epoch FROM (SELECT first_free FROM live) - clock_timestamp())`
 
 // Reserve grants the first of sends that fit into the platform's global
 // limit of limit calls in any one second, shared by every replica, and
 // pauses the chats of those granted, each for its pause from now. It commits
-// at once, outside any delivery transaction, so that the permits and pauses
-// hold even when the process dies after sending and before recording. A
-// granted call must end within lease; the delivery that records its outcome
-// releases its permit to count until a second after it ended. When not all
-// were granted, wait says how long until capacity frees. Permits and pauses
-// only have to outlive the process, not the database, so they commit
-// asynchronously.
-func (o *Outbox) Reserve(ctx context.Context, platform string, limit int, lease time.Duration, sends []interview.Send) (granted int, wait time.Duration, err error) {
+// at once, outside any delivery transaction, so that the permit and pauses
+// hold even when the process dies after sending and before recording. The
+// granted calls must end within lease; the delivery that records their
+// outcomes (each naming the permit) releases the permit to count until a
+// second after the last of them ended. The permit and pauses only have to
+// outlive the process, not the database, so they commit asynchronously.
+func (o *Outbox) Reserve(ctx context.Context, platform string, limit int, lease time.Duration, sends []interview.Send) (interview.Grant, error) {
+	var g interview.Grant
 	if len(sends) == 0 {
-		return 0, 0, nil
+		return g, nil
 	}
-	ids, attempts := make([]int64, len(sends)), make([]int32, len(sends))
 	chats, pauses := make([]string, len(sends)), make([]float64, len(sends))
 	for i, s := range sends {
-		ids[i], attempts[i], chats[i], pauses[i] = s.ID, int32(s.Attempt), s.ChatID, s.Pause.Seconds()
+		chats[i], pauses[i] = s.ChatID, s.Pause.Seconds()
 	}
 	// One round trip: the transaction's statements are sent together. The
 	// lock is a statement of its own, so the count after it sees every
@@ -222,19 +221,19 @@ func (o *Outbox) Reserve(ctx context.Context, platform string, limit int, lease 
 	b.Queue(`SET LOCAL synchronous_commit = off`)
 	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('send_permits/' || $1 || '/' || current_schema(), 0))`, platform)
 	var free *float64
-	b.Queue(reserveSQL, platform, limit, ids, attempts, chats, pauses, lease.Seconds()).QueryRow(func(r pgx.Row) error {
-		return r.Scan(&granted, &free)
+	b.Queue(reserveSQL, platform, limit, chats, pauses, lease.Seconds()).QueryRow(func(r pgx.Row) error {
+		return r.Scan(&g.Sends, &g.Permit, &free)
 	})
 	b.Queue(`DELETE FROM send_permits WHERE platform = $1 AND until <= clock_timestamp()`, platform)
 	b.Queue(`COMMIT`)
 	if err := o.pool.SendBatch(ctx, b).Close(); err != nil {
-		return 0, 0, fmt.Errorf("error reserving sends: %w", err)
+		return interview.Grant{}, fmt.Errorf("error reserving sends: %w", err)
 	}
 	// Until a call of the last second stops counting, or a short poll while
 	// only calls under way do.
-	wait = 50 * time.Millisecond
+	g.Wait = 50 * time.Millisecond
 	if free != nil {
-		wait = max(time.Duration(*free*float64(time.Second)), time.Millisecond)
+		g.Wait = max(time.Duration(*free*float64(time.Second)), time.Millisecond)
 	}
-	return granted, wait, nil
+	return g, nil
 }

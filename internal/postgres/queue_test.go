@@ -227,11 +227,11 @@ func TestOutboxDeliverOutcomes(t *testing.T) {
 	}
 }
 
-// sends returns sends to chats 1, 2, … with ids from id on.
+// sends returns sends to chats id, id+1, ….
 func sends(id int64, n int, pause time.Duration) []interview.Send {
 	var s []interview.Send
 	for i := range n {
-		s = append(s, interview.Send{ID: id + int64(i), ChatID: fmt.Sprint(id + int64(i)), Pause: pause})
+		s = append(s, interview.Send{ChatID: fmt.Sprint(id + int64(i)), Pause: pause})
 	}
 	return s
 }
@@ -245,12 +245,12 @@ func TestReserve(t *testing.T) {
 	ctx := context.Background()
 	reserve := func(s ...interview.Send) {
 		t.Helper()
-		if n, _, err := out.Reserve(ctx, "telegram", 100, time.Second, s); err != nil || n != len(s) {
-			t.Fatalf("Reserve = %d, %v; want all %d", n, err, len(s))
+		if g, err := out.Reserve(ctx, "telegram", 100, time.Second, s); err != nil || g.Sends != len(s) || g.Permit == 0 {
+			t.Fatalf("Reserve = %+v, %v; want all %d", g, err, len(s))
 		}
 	}
-	reserve(interview.Send{ID: 1, ChatID: "1", Pause: time.Hour}, interview.Send{ID: 2, ChatID: "2", Pause: time.Second})
-	reserve(interview.Send{ID: 3, ChatID: "1", Pause: time.Second})
+	reserve(interview.Send{ChatID: "1", Pause: time.Hour}, interview.Send{ChatID: "2", Pause: time.Second})
+	reserve(interview.Send{ChatID: "1", Pause: time.Second})
 	var long int
 	_ = pool.QueryRow(ctx, `SELECT count(*) FROM send_chats WHERE chat_id = '1' AND next_send_at > now() + interval '50 minutes'`).Scan(&long)
 	if long != 1 {
@@ -275,11 +275,11 @@ func TestSendPermitsAreShared(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n, _, err := postgres.NewOutbox(pool).Reserve(ctx, "telegram", limit, 300*time.Millisecond, sends(int64(100+i), 1, 0))
+			g, err := postgres.NewOutbox(pool).Reserve(ctx, "telegram", limit, 300*time.Millisecond, sends(int64(100+i), 1, 0))
 			if err != nil {
 				t.Error(err)
 			}
-			granted.Add(int64(n))
+			granted.Add(int64(g.Sends))
 		}()
 	}
 	wg.Wait()
@@ -288,8 +288,8 @@ func TestSendPermitsAreShared(t *testing.T) {
 	}
 	// Nobody released them (the replicas "died"): full until the lease ends.
 	out := postgres.NewOutbox(pool)
-	if n, wait, err := out.Reserve(ctx, "telegram", limit, time.Second, sends(200, 1, 0)); err != nil || n != 0 || wait <= 0 || wait > 300*time.Millisecond {
-		t.Fatalf("Reserve while full = %d, wait %v, %v; want 0 and a wait within the leases", n, wait, err)
+	if g, err := out.Reserve(ctx, "telegram", limit, time.Second, sends(200, 1, 0)); err != nil || g.Sends != 0 || g.Permit != 0 || g.Wait <= 0 || g.Wait > 300*time.Millisecond {
+		t.Fatalf("Reserve while full = %+v, %v; want none and a wait within the leases", g, err)
 	}
 	time.Sleep(350 * time.Millisecond)
 
@@ -304,32 +304,32 @@ func TestSendPermitsAreShared(t *testing.T) {
 	n, err := out.Deliver(ctx, "telegram", 7, func(ctx context.Context, items []interview.Outgoing) []interview.Outcome {
 		var s []interview.Send
 		for _, m := range items {
-			s = append(s, interview.Send{ID: m.ID, Attempt: m.Attempts, ChatID: m.ChatID})
+			s = append(s, interview.Send{ChatID: m.ChatID})
 		}
-		n, _, err := out.Reserve(ctx, "telegram", limit, time.Minute, s)
-		if err != nil || n != 7 {
-			t.Errorf("Reserve after the leases ended = %d, %v; want 7", n, err)
+		g, err := out.Reserve(ctx, "telegram", limit, time.Minute, s)
+		if err != nil || g.Sends != 7 {
+			t.Errorf("Reserve after the leases ended = %+v, %v; want 7", g, err)
 		}
 		ended = time.Now()
 		outcomes := make([]interview.Outcome, len(items))
 		for i := range outcomes {
-			outcomes[i] = interview.Outcome{Sent: true, Ended: ended}
+			outcomes[i] = interview.Outcome{Sent: true, Ended: ended, Permit: g.Permit}
 		}
 		return outcomes
 	})
 	if err != nil || n != 7 {
 		t.Fatalf("Deliver = %d, %v", n, err)
 	}
-	n, wait, err := out.Reserve(ctx, "telegram", limit, time.Minute, sends(300, 5, 0))
-	if err != nil || n != 3 {
-		t.Fatalf("Reserve beside 7 ended calls = %d, %v; want 3", n, err)
+	g, err := out.Reserve(ctx, "telegram", limit, time.Minute, sends(300, 5, 0))
+	if err != nil || g.Sends != 3 {
+		t.Fatalf("Reserve beside 7 ended calls = %+v, %v; want 3", g, err)
 	}
-	if left := time.Until(ended.Add(time.Second)); wait < left-50*time.Millisecond || wait > left+50*time.Millisecond {
-		t.Errorf("wait = %v; want about %v, when the first call stops counting", wait, left)
+	if left := time.Until(ended.Add(time.Second)); g.Wait < left-50*time.Millisecond || g.Wait > left+50*time.Millisecond {
+		t.Errorf("wait = %v; want about %v, when the first call stops counting", g.Wait, left)
 	}
 	time.Sleep(time.Until(ended.Add(time.Second + 20*time.Millisecond)))
-	if n, _, err := out.Reserve(ctx, "telegram", limit, time.Second, sends(400, 10, 0)); err != nil || n != 7 {
-		t.Errorf("Reserve a second after the calls ended = %d, %v; want the 7 places the ended calls held", n, err)
+	if g, err := out.Reserve(ctx, "telegram", limit, time.Second, sends(400, 10, 0)); err != nil || g.Sends != 7 {
+		t.Errorf("Reserve a second after the calls ended = %+v, %v; want the 7 places the ended calls held", g, err)
 	}
 	var rows int
 	_ = pool.QueryRow(ctx, `SELECT count(*) FROM send_permits WHERE until <= clock_timestamp()`).Scan(&rows)
@@ -361,4 +361,39 @@ func TestLeaderLock(t *testing.T) {
 		t.Fatalf("TryLead after release = %v, %v", b, err)
 	}
 	b.Release()
+}
+
+// TestPermitOfADeadDeliveryKeepsCounting: when a delivery dies with its
+// call under way, another replica sending the same item again and recording
+// it does not end the dead delivery's permit early.
+func TestPermitOfADeadDeliveryKeepsCounting(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.Pool(t)
+	out := postgres.NewOutbox(pool)
+	ctx := context.Background()
+	const limit = 3
+	if _, err := pool.Exec(ctx, `INSERT INTO outbox (platform, chat_id, kind, payload) VALUES ('telegram', '1', 'message', '{}')`); err != nil {
+		t.Fatal(err)
+	}
+	// One replica reserved and is calling; its delivery transaction then
+	// died and recorded nothing.
+	if g, err := out.Reserve(ctx, "telegram", limit, time.Minute, sends(1, 1, 0)); err != nil || g.Sends != 1 {
+		t.Fatalf("first Reserve = %+v, %v", g, err)
+	}
+	// Another claims the same item (same attempt), sends it and records it.
+	_, err := out.Deliver(ctx, "telegram", 1, func(ctx context.Context, items []interview.Outgoing) []interview.Outcome {
+		g, err := out.Reserve(ctx, "telegram", limit, time.Minute, sends(1, 1, 0))
+		if err != nil || g.Sends != 1 {
+			t.Errorf("second Reserve = %+v, %v", g, err)
+		}
+		return []interview.Outcome{{Sent: true, Ended: time.Now(), Permit: g.Permit}}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	// The recorded call no longer counts; the one under way still does.
+	if g, err := out.Reserve(ctx, "telegram", limit, time.Minute, sends(100, limit, 0)); err != nil || g.Sends != limit-1 {
+		t.Errorf("Reserve beside a call still under way = %+v, %v; want %d", g, err, limit-1)
+	}
 }

@@ -34,9 +34,8 @@ type Outbox interface {
 	// limit calls per second, shared with other replicas, and durably pauses
 	// their chats, so that neither a crash between sending and recording nor
 	// another replica can break a rate limit. Each granted call must end
-	// within lease. When not all were granted, wait says how long until
-	// capacity frees.
-	Reserve(ctx context.Context, platform string, limit int, lease time.Duration, sends []interview.Send) (granted int, wait time.Duration, err error)
+	// within lease; its outcome names the grant's permit.
+	Reserve(ctx context.Context, platform string, limit int, lease time.Duration, sends []interview.Send) (interview.Grant, error)
 }
 
 // Telegram's per-chat limits, as the pause after each message.
@@ -44,7 +43,7 @@ const (
 	privatePause = time.Second      // 1 message per second in a private chat
 	groupPause   = 3 * time.Second  // 20 messages per minute in a group
 	maxRetry     = 15 * time.Second // the longest wait between retries of a failing send
-	sendLease    = 10 * time.Second // a send's permit lasts this long unless released
+	sendLease    = 30 * time.Second // a send's permit lasts this long unless released: a call may take a little less
 )
 
 // Sender delivers the outbox to Telegram within its rate limits.
@@ -137,7 +136,7 @@ func (s *Sender) sendAll(ctx context.Context, items []interview.Outgoing) []inte
 		if !counts(m.Kind) {
 			continue
 		}
-		send := interview.Send{ID: m.ID, Attempt: m.Attempts, ChatID: m.ChatID}
+		send := interview.Send{ChatID: m.ChatID}
 		if m.Kind == kindMessage {
 			send.Pause = pause(m.ChatID)
 		}
@@ -147,7 +146,7 @@ func (s *Sender) sendAll(ctx context.Context, items []interview.Outgoing) []inte
 	// started before the permits were.
 	ctx, cancel := context.WithDeadline(ctx, time.Now().Add(sendLease-time.Second))
 	defer cancel()
-	granted, wait, err := s.Outbox.Reserve(ctx, Platform, max(int(s.Rate), 1), sendLease, sends)
+	grant, err := s.Outbox.Reserve(ctx, Platform, max(int(s.Rate), 1), sendLease, sends)
 	if err != nil {
 		s.Log.Error("error reserving sends", "err", err)
 		for i := range outcomes {
@@ -156,9 +155,10 @@ func (s *Sender) sendAll(ctx context.Context, items []interview.Outgoing) []inte
 		s.pauseAll(time.Second)
 		return outcomes
 	}
-	if granted < len(sends) {
-		s.pauseAll(wait)
+	if grant.Sends < len(sends) {
+		s.pauseAll(grant.Wait)
 	}
+	granted := grant.Sends
 	var wg sync.WaitGroup
 	for i, m := range items {
 		if counts(m.Kind) {
@@ -173,6 +173,7 @@ func (s *Sender) sendAll(ctx context.Context, items []interview.Outgoing) []inte
 			defer wg.Done()
 			outcomes[i] = s.send(ctx, m)
 			outcomes[i].Ended = time.Now()
+			outcomes[i].Permit = grant.Permit
 		}()
 	}
 	wg.Wait()
