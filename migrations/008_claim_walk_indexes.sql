@@ -6,8 +6,14 @@
 -- claim quadratic in a burst. The indexes the walk uses get a condition the
 -- probes do not state (attempts is never negative), so only the per-chat
 -- indexes can serve the probes. inbox_pending served nothing else.
-DROP INDEX inbox_pending;
+--
+-- Not built concurrently (that would need each statement outside a
+-- transaction, and waits for every transaction in the database): writes to
+-- inbox and outbox wait while the two partial indexes are built, a scan of
+-- each table. Replicas of an older version lose the index their claims
+-- walk: upgrade them together.
+CREATE INDEX inbox_walk ON inbox (update_id) WHERE done_at IS NULL AND parked_at IS NULL AND attempts >= 0;
+CREATE INDEX outbox_walk ON outbox (platform, id) WHERE sent_at IS NULL AND parked_at IS NULL AND attempts >= 0;
 DROP INDEX inbox_pending_id;
-CREATE INDEX inbox_pending_id ON inbox (update_id) WHERE done_at IS NULL AND parked_at IS NULL AND attempts >= 0;
+DROP INDEX inbox_pending;
 DROP INDEX outbox_unsent;
-CREATE INDEX outbox_unsent ON outbox (platform, id) WHERE sent_at IS NULL AND parked_at IS NULL AND attempts >= 0;
