@@ -338,6 +338,7 @@ func TestConfigErrors(t *testing.T) {
 		{nil, []string{"frob"}, `unknown command "frob"`},
 		{nil, nil, "TELEGRAM_TOKEN is required"},
 		{map[string]string{"TELEGRAM_TOKEN": "1:x", "TELEGRAM_RATE": "fast"}, []string{"run"}, `invalid TELEGRAM_RATE "fast"`},
+		{map[string]string{"TELEGRAM_TOKEN": "1:x", "TELEGRAM_RATE": "0.5"}, []string{"run"}, `invalid TELEGRAM_RATE "0.5"`},
 		{map[string]string{"TELEGRAM_TOKEN": "1:x", "WEBHOOK_URL": "https://bot.example.com/hook"}, []string{"run"}, "invalid WEBHOOK_SECRET"},
 		{map[string]string{"TELEGRAM_TOKEN": "1:x", "TELEGRAM_API_URL": "ftp://x"}, []string{"run"}, `invalid TELEGRAM_API_URL "ftp://x"`},
 	}

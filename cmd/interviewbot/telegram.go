@@ -43,11 +43,11 @@ func telegramConfig(getenv func(string) string) (telegram.Config, error) {
 		}
 	}
 	if s := getenv("TELEGRAM_RATE"); s != "" {
-		r, err := strconv.ParseFloat(s, 64)
-		if err != nil || r <= 0 || r > 10000 {
-			return c, usageError{fmt.Sprintf("invalid TELEGRAM_RATE %q: want messages per second, such as 30", s)}
+		r, err := strconv.Atoi(s)
+		if err != nil || r < 1 || r > 10000 {
+			return c, usageError{fmt.Sprintf("invalid TELEGRAM_RATE %q: want a whole number of messages per second from 1 to 10000, such as 30", s)}
 		}
-		c.Rate = r
+		c.Rate = float64(r)
 	}
 	return c, nil
 }
