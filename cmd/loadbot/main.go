@@ -449,7 +449,7 @@ func (e *env) latency(ctx context.Context, out io.Writer) error {
 		}
 	}
 	stop := e.startBot(1000000)
-	time.Sleep(1500 * time.Millisecond) // the sender's start-up pause
+	time.Sleep(1500 * time.Millisecond) // let the bot start (the warm-up then fills the pool)
 	interval := time.Duration(float64(time.Second) / e.o.in)
 	warm := int(e.o.warmup.Seconds() * e.o.in)
 	total := int(e.o.duration.Seconds() * e.o.in)
