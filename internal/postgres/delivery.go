@@ -87,8 +87,8 @@ func (o *Outbox) Deliver(ctx context.Context, platform string, batch int, send f
 }
 
 // recordAll queues the statements that store the outcomes of a batch of
-// delivery attempts: the common ones (sent, chat paused) as one statement
-// each for the whole batch, the rare ones item by item.
+// delivery attempts: the common ones (sent, chat paused, permit released)
+// as one statement each for the whole batch, the rare ones item by item.
 func recordAll(b *pgx.Batch, platform string, items []interview.Outgoing, outcomes []interview.Outcome) {
 	var sent []int64
 	pauses := map[string]float64{}
