@@ -179,9 +179,7 @@ func (p *parser) question(n *yaml.Node, t *Track) *Question {
 	}
 	for _, lang := range Languages {
 		if ln := f[lang]; ln != nil {
-			text := p.text(ln, what+": "+lang, lang)
-			text.matcher = review.NewMatcher(lang, text.Phrases())
-			q.Text[lang] = text
+			q.Text[lang] = p.text(ln, what+": "+lang, lang)
 		}
 	}
 	return q
@@ -207,7 +205,11 @@ func (p *parser) text(n *yaml.Node, what, lang string) Text {
 		p.errorf(pn, "%s.points: want a non-empty list of key points", what)
 		return t
 	}
-	answerWords := review.Words(lang, t.Answer)
+	// Each phrase is split into words once: to check it and to compile the
+	// matcher the feedback uses.
+	var words [][][]string
+	var matchNodes []*yaml.Node
+	var names []string
 	for i, item := range pn.Content {
 		pw := fmt.Sprintf("%s.points[%d]", what, i+1)
 		pf := p.mapping(item, pw, "point", "match")
@@ -226,25 +228,33 @@ func (p *parser) text(n *yaml.Node, what, lang string) Text {
 			p.errorf(mn, "%s.match: want a non-empty list of words or phrases", pw)
 			continue
 		}
-		found := false
+		var ptWords [][]string
 		for _, m := range mn.Content {
 			s := p.scalar(m, pw+".match")
 			if s == "" {
 				continue
 			}
-			words := review.Words(lang, s)
-			if len(words) == 0 {
+			w := review.Words(lang, s)
+			if len(w) == 0 {
 				p.errorf(m, "%s.match: %q has no words to match", pw, s)
 				continue
 			}
 			pt.Match = append(pt.Match, s)
-			// The same matcher as the feedback users get.
-			found = found || review.Matches(lang, answerWords, words)
-		}
-		if !found && len(pt.Match) > 0 && t.Answer != "" {
-			p.warnf(mn, "%s: none of the phrases occurs in the %s reference answer", pw, lang)
+			ptWords = append(ptWords, w)
 		}
 		t.Points = append(t.Points, pt)
+		words = append(words, ptWords)
+		matchNodes, names = append(matchNodes, mn), append(names, pw)
+	}
+	t.matcher = review.MatcherOfWords(lang, words)
+	if t.Answer == "" {
+		return t
+	}
+	// The same matcher as the feedback users get.
+	for i, covered := range t.matcher.Coverage(t.Answer) {
+		if !covered && len(t.Points[i].Match) > 0 {
+			p.warnf(matchNodes[i], "%s: none of the phrases occurs in the %s reference answer", names[i], lang)
+		}
 	}
 	return t
 }

@@ -26,10 +26,21 @@ type Matcher struct {
 
 // NewMatcher compiles the match phrases of each key point, in point order.
 func NewMatcher(lang string, points [][]string) *Matcher {
-	m := &Matcher{lang: lang, points: make([][]*phrase, len(points))}
+	words := make([][][]string, len(points))
 	for i, phrases := range points {
 		for _, p := range phrases {
-			m.points[i] = append(m.points[i], newPhrase(Words(lang, p)))
+			words[i] = append(words[i], Words(lang, p))
+		}
+	}
+	return MatcherOfWords(lang, words)
+}
+
+// MatcherOfWords is NewMatcher for phrases already split by Words.
+func MatcherOfWords(lang string, points [][][]string) *Matcher {
+	m := &Matcher{lang: lang, points: make([][]*phrase, len(points))}
+	for i, phrases := range points {
+		for _, words := range phrases {
+			m.points[i] = append(m.points[i], newPhrase(words))
 		}
 	}
 	return m
@@ -69,14 +80,9 @@ func newPhrase(words []string) *phrase {
 // "same result" also matches "the same final result".
 const maxGap = 2
 
-// Matches reports whether the phrase occurs in words: its words in order,
-// each equal or related (see related) to a word of the answer, with at most
-// maxGap other words between two of them.
-func Matches(lang string, words, phrase []string) bool {
-	return newPhrase(phrase).in(lang, words)
-}
-
-// in reports whether p occurs in words (see Matches).
+// in reports whether p occurs in words: its words in order, each equal or
+// related (see related) to a word of the answer, with at most maxGap other
+// words between two of them.
 func (p *phrase) in(lang string, words []string) bool {
 	if len(p.words) == 0 {
 		return false

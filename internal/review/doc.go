@@ -5,6 +5,6 @@
 // anything that is not a letter or digit, and each word is reduced to a
 // comparable form — a Snowball stem for English, Norwegian and Russian, and a
 // normalised form for Persian. A phrase is covered when its words occur in the
-// answer in order, with at most two other words between them, each equal to or
-// begun by an answer word (see Matches).
+// answer in order, with at most two other words between them, each equal to
+// an answer word or the beginning of one (see Matcher).
 package review
