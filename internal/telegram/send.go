@@ -180,13 +180,17 @@ func (s *Sender) sendAll(ctx context.Context, items []interview.Outgoing) []inte
 	return outcomes
 }
 
-// pauseAll keeps every worker from claiming items for d.
-func (s *Sender) pauseAll(d time.Duration) {
+// pauseAll keeps every worker from claiming items for d, and says whether
+// that extended the pause.
+func (s *Sender) pauseAll(d time.Duration) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if until := time.Now().Add(d); until.After(s.pausedUntil) {
-		s.pausedUntil = until
+	until := time.Now().Add(d)
+	if !until.After(s.pausedUntil) {
+		return false
 	}
+	s.pausedUntil = until
+	return true
 }
 
 // send makes one Bot API call for an outbox item and says what became of it.
@@ -292,7 +296,6 @@ func (s *Sender) failed(m interview.Outgoing, err error) interview.Outcome {
 // limit is global and all sending pauses.
 func (s *Sender) note429(chat string, wait time.Duration) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := time.Now()
 	kept := s.recent429[:0]
 	chats := map[string]bool{chat: true}
@@ -303,8 +306,8 @@ func (s *Sender) note429(chat string, wait time.Duration) {
 		}
 	}
 	s.recent429 = append(kept, chat429{chat, now})
-	if len(chats) >= 3 && now.Add(wait).After(s.pausedUntil) {
-		s.pausedUntil = now.Add(wait)
+	s.mu.Unlock()
+	if len(chats) >= 3 && s.pauseAll(wait) {
 		s.Log.Warn("Telegram is rate limiting every chat: pausing all sending", "for", wait)
 	}
 }
