@@ -405,8 +405,9 @@ func (e *env) deliver(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	start := time.Now()
+	replicas := max(e.o.replicas, 1)
 	var stops []func()
-	for range max(e.o.replicas, 1) {
+	for range replicas {
 		stops = append(stops, e.startBot(e.o.rate))
 	}
 	err := e.waitDrained(ctx, n, time.Duration(float64(n)/e.o.rate*2+60)*time.Second)
@@ -419,9 +420,8 @@ func (e *env) deliver(ctx context.Context, out io.Writer) error {
 	}
 	ideal := time.Duration(float64(n) / e.o.rate * float64(time.Second))
 	got, span := sent.result()
-	fmt.Fprintf(out, "deliver: %d replicas, ", max(e.o.replicas, 1))
-	fmt.Fprintf(out, "%d messages at TELEGRAM_RATE=%g: first to last %v, N/rate %v, ratio %.3f; with start-up %v (ratio %.3f); %d limit violations, %d 429s\n",
-		got, e.o.rate, span.Round(time.Millisecond), ideal, span.Seconds()/ideal.Seconds(), total.Round(time.Millisecond), total.Seconds()/ideal.Seconds(), e.api.Violations(), e.count429())
+	fmt.Fprintf(out, "deliver: %d replicas, %d messages at TELEGRAM_RATE=%g: first to last %v, N/rate %v, ratio %.3f; with start-up %v (ratio %.3f); %d limit violations, %d 429s\n",
+		replicas, got, e.o.rate, span.Round(time.Millisecond), ideal, span.Seconds()/ideal.Seconds(), total.Round(time.Millisecond), total.Seconds()/ideal.Seconds(), e.api.Violations(), e.count429())
 	return nil
 }
 
