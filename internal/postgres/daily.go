@@ -95,12 +95,7 @@ func (t *tx) DueSubscriptions(ctx context.Context, platform string, now time.Tim
 			return nil, fmt.Errorf("error scanning due subscription: %w", err)
 		}
 		d.User.ID, d.User.Platform, d.User.BlockedAt = d.Sub.UserID, d.Sub.Platform, deref(blocked)
-		if language != nil {
-			d.User.Language = *language
-		}
-		if last != nil {
-			d.LastQuestion = *last
-		}
+		d.User.Language, d.LastQuestion = deref(language), deref(last)
 		out = append(out, d)
 	}
 	return out, rows.Err()
@@ -145,8 +140,8 @@ func (t *tx) oneDelivery(ctx context.Context, sql string, args ...any) (*intervi
 	if err != nil {
 		return nil, fmt.Errorf("error loading daily delivery: %w", err)
 	}
-	d.Answer, d.Answered = str(answer), answer != nil
-	d.AnswerMsg, d.Lang, d.Grade, d.Covered = str(msg), str(lang), gradeOf(grade), ints(covered)
+	d.Answer, d.Answered = deref(answer), answer != nil
+	d.AnswerMsg, d.Lang, d.Grade, d.Covered = deref(msg), deref(lang), gradeOf(grade), ints(covered)
 	d.Points, d.FirstLen = int(points), int(firstLen)
 	d.AnsweredAt, d.RevealedAt, d.ClosedAt = deref(answered), deref(revealed), deref(closed)
 	return &d, nil

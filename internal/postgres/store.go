@@ -124,10 +124,7 @@ func (t *tx) User(ctx context.Context, platform, externalID, locale string) (int
 	if err := br.Close(); err != nil {
 		return u, fmt.Errorf("error upserting user: %w", err)
 	}
-	if language != nil {
-		u.Language = *language
-	}
-	u.BlockedAt = deref(blocked)
+	u.Language, u.BlockedAt = deref(language), deref(blocked)
 	if err := json.Unmarshal(dialog, &u.Dialog); err != nil {
 		return u, fmt.Errorf("error decoding dialog of user %d: %w", u.ID, err)
 	}
@@ -234,8 +231,8 @@ func scanInterviews(rows pgx.Rows) ([]interview.Interview, error) {
 			continue // an interview without steps yet
 		}
 		st := interview.Step{Position: int(*position), QuestionID: *questionID, AskedAt: *askedAt, Points: int(*points), Skipped: *skipped}
-		st.Answer, st.Answered = str(answer), answer != nil
-		st.AnswerMsg, st.Lang, st.Grade, st.Covered = str(msg), str(lang), gradeOf(grade), ints(covered)
+		st.Answer, st.Answered = deref(answer), answer != nil
+		st.AnswerMsg, st.Lang, st.Grade, st.Covered = deref(msg), deref(lang), gradeOf(grade), ints(covered)
 		st.AnsweredAt, st.ClosedAt = deref(answeredAt), deref(closedAt)
 		if firstLen != nil {
 			st.FirstLen = int(*firstLen)
@@ -272,14 +269,6 @@ func answerArgs(answered bool, answer, lang string, g interview.Grade, covered [
 	return text, language, grade, points
 }
 
-// str is the value of a nullable text column ("" for NULL).
-func str(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
-}
-
 // gradeOf is the value of a nullable grade column (0 for NULL).
 func gradeOf(p *int16) interview.Grade {
 	if p == nil {
@@ -297,11 +286,13 @@ func ints(ps []int32) []int {
 	return out
 }
 
-func deref(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
+// deref is the value of a nullable column: the zero value for NULL.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
 	}
-	return *t
+	return *p
 }
 
 func nullTime(t time.Time) *time.Time {
