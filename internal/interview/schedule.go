@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -72,11 +73,28 @@ func ParseZone(s string) (*time.Location, error) {
 		return time.FixedZone(fmt.Sprintf("UTC%s%02d:%02d", m[1], h, min), secs), nil
 	}
 	if strings.Contains(s, "/") && !strings.Contains(s, "..") {
-		if loc, err := time.LoadLocation(canonicalZone(s)); err == nil {
+		if loc, err := loadZone(canonicalZone(s)); err == nil {
 			return loc, nil
 		}
 	}
 	return nil, fmt.Errorf("%q is not a time zone: use a name like Europe/Oslo or an offset like UTC+3:30", s)
+}
+
+// zones holds the IANA zones loaded so far: time.LoadLocation reads and
+// parses the zone file on every call, and a zone is parsed again for every
+// delivery and every time picker.
+var zones sync.Map // name → *time.Location
+
+func loadZone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }
 
 // canonicalZone capitalises an IANA name typed in any case:
