@@ -136,7 +136,7 @@ func (e *Engine) deliver(ctx context.Context, tx Tx, d Due, now time.Time) error
 		e.log.WarnContext(ctx, "no questions in the daily question's tracks", "user", sub.UserID, "tracks", sub.Tracks)
 		return nil
 	}
-	date := time.Date(y, m, day, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	date := LocalDate(now, loc)
 	added, err := tx.AddDelivery(ctx, Delivery{UserID: sub.UserID, Date: date, QuestionID: q.ID, SentAt: now})
 	if err != nil || !added {
 		return err // !added: today's question went out already
@@ -426,6 +426,12 @@ func (c *conv) changeSubscription(change func(*Subscription)) error {
 		c.stale()
 		return nil
 	}
+	return c.applyChange(sub, change)
+}
+
+// applyChange applies a changed setting to sub, turns it on, saves it and
+// confirms with the next delivery.
+func (c *conv) applyChange(sub *Subscription, change func(*Subscription)) error {
 	change(sub)
 	loc := c.zone(sub.Zone)
 	sub.Stopped, sub.ChatID = false, c.ev.ChatID
@@ -456,7 +462,10 @@ func (c *conv) dailyButton(kind, arg string) error {
 		c.say(c.t("DailyStopped", nil))
 		return nil
 	case kind == "dresume" && sub.Stopped:
-		return c.changeSubscription(func(*Subscription) {})
+		if err := c.setDialog(Dialog{}); err != nil {
+			return err
+		}
+		return c.applyChange(sub, func(*Subscription) {})
 	case kind == "dset":
 		d := Dialog{Change: true, Time: sub.At.String(), Zone: sub.Zone, Tracks: strings.Join(sub.Tracks, ",")}
 		switch arg {
